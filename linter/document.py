@@ -200,6 +200,10 @@ def read_document(path: Path) -> Document:
     """Read `path` into a Document. Never raises for bad content: `Document.error` says why."""
     fmt = detect_format(path, "")
     try:
+        if not path.is_file():
+            what = "a directory" if path.is_dir() else "not a regular file" if path.exists() else "missing"
+            message = "no such file" if what == "missing" else f"cannot read: {what}"
+            return Document(path, fmt, error=ParseError(message, FILE_START))
         size = path.stat().st_size
         if size > limits.MAX_FILE_BYTES:
             message = f"file is {size} bytes, larger than the {limits.MAX_FILE_BYTES}-byte limit; not parsed"

@@ -55,6 +55,18 @@ DEFAULT_TARGET_MODULES: dict[str, list[str] | str] = {
     "rwkv7": ["r_proj", "k_proj", "v_proj", "o_proj", "key", "value"],
 }
 
+#: Every `LoraConfig` / `PeftConfig` dataclass field, in declaration order.
+LORA_CONFIG_FIELDS = (
+    "task_type", "peft_type", "auto_mapping", "peft_version", "base_model_name_or_path", "revision",
+    "inference_mode", "r", "target_modules", "exclude_modules", "lora_alpha", "lora_dropout",
+    "fan_in_fan_out", "bias", "use_rslora", "modules_to_save", "init_lora_weights", "layers_to_transform",
+    "layers_pattern", "rank_pattern", "alpha_pattern", "megatron_config", "megatron_core",
+    "trainable_token_indices", "loftq_config", "eva_config", "corda_config", "lora_ga_config", "use_dora",
+    "velora_config", "alora_invocation_tokens", "use_qalora", "qalora_group_size", "monteclora_config",
+    "layer_replication", "runtime_config", "lora_bias", "target_parameters", "use_bdlora", "arrow_config",
+    "kasa_config", "ensure_weight_tying",
+)
+
 #: `INCLUDE_LINEAR_LAYERS_SHORTHAND`: the one string `target_modules` value that is not a regex.
 ALL_LINEAR = "all-linear"
 

@@ -131,6 +131,28 @@ def _layer_index(key: str, layers_pattern: Any) -> int | None:
     return None if idx is None else int(idx)
 
 
+def layer_index_of(name: str, layers_pattern: Any = None) -> int | None:
+    """The layer index PEFT reads from one module name, or None."""
+    try:
+        return _layer_index(name, layers_pattern)
+    except re.error:
+        return None
+
+
+def layer_indices(inv: Inventory, layers_pattern: Any = None) -> set[int]:
+    """Every layer index PEFT can read from the model's module names under `layers_pattern`."""
+    found = set()
+    try:
+        for module in inv.modules:
+            if module.name:
+                index = _layer_index(module.name, layers_pattern)
+                if index is not None:
+                    found.add(index)
+    except re.error:
+        return set()  # an invalid pattern is reported as such (PEFT raises re.error)
+    return found
+
+
 def _uses_layer_indexes(layers: Any) -> bool:
     return layers is not None and (len(layers) != 0 if isinstance(layers, list) else True)
 

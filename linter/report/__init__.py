@@ -1,0 +1,17 @@
+"""Reporters only format a RunResult; they decide nothing. `REPORTERS` maps --format names to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from linter.engine import RunResult
+from linter.report import json_report, text
+
+REPORTERS: dict[str, Callable[..., str]] = {
+    "text": text.render,
+    "json": json_report.render,
+}
+
+
+def render(result: RunResult, fmt: str, **options: object) -> str:
+    return REPORTERS[fmt](result, **options)

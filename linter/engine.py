@@ -1,0 +1,150 @@
+"""Run the rules over files and decide the outcome.
+
+For each candidate file: read it, recognise it, resolve and build its base model (memoised), replay
+PEFT's matching once, run every selected rule, turn findings into positioned Diagnostics, and sort
+them. The engine never prints: it returns a `RunResult` for a reporter, and the exit code follows
+from the diagnostics' levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from linter.diagnostics import Diagnostic, Finding, Level
+from linter.dialects import ADAPTER_CONFIG_NAME, recognise
+from linter.discover import Candidate, discover
+from linter.document import read_document
+from linter.models.provider import ModelOutcome, ModelProvider
+from linter.rules import Context, Rule, all_rules
+from linter.targets import analyze
+
+
+@dataclass
+class FileResult:
+    """One linted file: what it is, its model, what LoRA will target, and its diagnostics."""
+
+    path: str
+    dialect: str | None
+    kind: str
+    model: dict[str, Any] | None = None
+    targeted_modules: list[str] | None = None
+    targeted_parameters: list[str] | None = None
+    peft_error: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "dialect": self.dialect,
+            "kind": self.kind,
+            "model": self.model,
+            "targeted_modules": self.targeted_modules,
+            "targeted_parameters": self.targeted_parameters,
+            "peft_error": self.peft_error,
+        }
+
+
+@dataclass
+class RunResult:
+    files: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    candidates: int = 0
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        found = [d for f in self.files for d in f.diagnostics]
+        return sorted(found, key=Diagnostic.sort_key)
+
+    def count(self, level: Level) -> int:
+        return sum(1 for d in self.diagnostics if d.level is level)
+
+    def exit_code(self, strict: bool = False) -> int:
+        failing = {Level.ERROR, Level.WARNING} if strict else {Level.ERROR}
+        return 1 if any(d.level in failing for d in self.diagnostics) else 0
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
+
+
+class Linter:
+    def __init__(self, provider: ModelProvider, *, cwd: Path | None = None, rules: list[type[Rule]] | None = None):
+        self.provider = provider
+        self.cwd = cwd or Path.cwd()
+        self.rules = [cls() for cls in (rules or all_rules().values())]
+
+    def run(self, paths: list[Path]) -> RunResult:
+        result = RunResult()
+        for candidate in discover(paths):
+            result.candidates += 1
+            file_result = self.lint(candidate)
+            if file_result is not None:
+                result.files.append(file_result)
+        result.notes.extend(self.provider.notes)
+        return result
+
+    def lint(self, candidate: Candidate) -> FileResult | None:
+        path = candidate.path
+        doc = read_document(path)
+        shown = display_path(path, self.cwd)
+        if doc.error is not None:
+            if not (candidate.explicit or path.name == ADAPTER_CONFIG_NAME):
+                return None
+            ctx = Context(doc, kind="parse-error")
+            return FileResult(shown, None, "parse-error", diagnostics=self._apply(ctx, shown))
+        recognition = recognise(doc)
+        if recognition.kind == "skip":
+            return None
+        ctx = Context(doc, recognition.spec, kind=recognition.kind)
+        file_result = FileResult(shown, recognition.dialect, recognition.kind)
+        if recognition.kind == "lora":
+            self._attach_model(ctx, path, file_result)
+        file_result.diagnostics = self._apply(ctx, shown)
+        return file_result
+
+    def _attach_model(self, ctx: Context, path: Path, file_result: FileResult) -> None:
+        spec = ctx.spec
+        outcome: ModelOutcome = self.provider.model_for(
+            spec.model_ref, spec.revision, spec.task_type, path.resolve().parent
+        )
+        file_result.model = outcome.describe()
+        if outcome.inventory is None:
+            if outcome.reason != "models-extra-missing":
+                ctx.model_problem = outcome.message
+            return
+        ctx.inventory = outcome.inventory
+        ctx.analysis = analyze(spec.peft_options(), outcome.inventory)
+        file_result.targeted_modules = ctx.analysis.targeted_modules
+        file_result.targeted_parameters = ctx.analysis.targeted_parameters
+        if ctx.analysis.failures:
+            file_result.peft_error = ctx.analysis.failures[0].message
+
+    def _apply(self, ctx: Context, shown: str) -> list[Diagnostic]:
+        diagnostics = []
+        for rule in self.rules:
+            if ctx.kind not in rule.applies_to:
+                continue
+            if rule.requires_model and ctx.analysis is None:
+                continue
+            for finding in rule.check(ctx):
+                diagnostics.append(self._diagnostic(rule, finding, ctx, shown))
+        return sorted(diagnostics, key=Diagnostic.sort_key)
+
+    @staticmethod
+    def _diagnostic(rule: Rule, finding: Finding, ctx: Context, shown: str) -> Diagnostic:
+        span = finding.span or ctx.document.span(finding.pointer, on_key=finding.on_key)
+        return Diagnostic(
+            path=shown,
+            span=span,
+            code=rule.code,
+            name=rule.name,
+            level=finding.level or rule.level,
+            message=finding.message,
+            hint=finding.hint,
+            fix_suggestions=finding.fix_suggestions,
+        )

@@ -1,0 +1,122 @@
+"""Give the engine an Inventory for a LoRA config's base model, building each model once per run.
+
+Resolution (`linter.models.resolve`) and construction (`linter.models.meta`) are memoised: twenty
+configs for the same base model cost one `config.json` lookup and one meta-device build. When the
+`models` extra is missing, the provider says so once and every file falls back to schema checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from linter.models import meta
+from linter.models.inventory import Inventory
+from linter.models.resolve import ModelSource, resolve_model
+
+MODELS_EXTRA_NOTE = (
+    "model checks are off: torch and transformers are not installed. "
+    "Install them with: pip install 'lora-lint[models]'"
+)
+
+
+@dataclass
+class ModelOutcome:
+    """The model for one file: an Inventory, or why there is none."""
+
+    source: ModelSource | None
+    inventory: Inventory | None = None
+    reason: str | None = None
+    message: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        """The `model` entry of a file in the JSON report."""
+        out: dict[str, Any] = {}
+        if self.source is not None:
+            out.update(ref=self.source.ref or None, revision=self.source.revision, origin=self.source.origin)
+            if self.source.config_path is not None:
+                out["config_path"] = str(self.source.config_path)
+        if self.inventory is not None:
+            out.update(
+                model_type=self.inventory.model_type,
+                model_class=self.inventory.model_class,
+                auto_class=self.inventory.auto_class,
+                transformers_version=self.inventory.transformers_version,
+            )
+        else:
+            out.update(unavailable=self.reason, message=self.message)
+        return out
+
+
+def config_digest(config: dict[str, Any]) -> str:
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ModelProvider:
+    def __init__(
+        self,
+        *,
+        override: str | None = None,
+        aliases: dict[str, tuple[str, Path]] | None = None,
+        offline: bool = False,
+        trust_remote_code: bool = False,
+        cwd: Path | None = None,
+    ):
+        self.override = override
+        self.aliases = aliases or {}
+        self.offline = offline
+        self.trust_remote_code = trust_remote_code
+        self.cwd = cwd or Path.cwd()
+        self._sources: dict[tuple, ModelSource] = {}
+        self._builds: dict[tuple, Inventory | meta.ModelBuildError] = {}
+        self._available: bool | None = None
+        self.notes: list[str] = []
+
+    @property
+    def available(self) -> bool:
+        if self._available is None:
+            self._available = meta.models_available()
+            if not self._available:
+                self.notes.append(MODELS_EXTRA_NOTE)
+        return self._available
+
+    def source(self, ref: Any, revision: Any, config_dir: Path) -> ModelSource:
+        key = (self.override, repr(ref), repr(revision), str(config_dir))
+        if key not in self._sources:
+            self._sources[key] = resolve_model(
+                ref,
+                revision,
+                config_dir=config_dir,
+                cwd=self.cwd,
+                aliases=self.aliases,
+                override=self.override,
+                offline=self.offline,
+            )
+        return self._sources[key]
+
+    def model_for(self, ref: Any, revision: Any, task_type: Any, config_dir: Path) -> ModelOutcome:
+        if not self.available:
+            return ModelOutcome(None, reason="models-extra-missing", message=MODELS_EXTRA_NOTE)
+        source = self.source(ref, revision, config_dir)
+        if not source.ok:
+            return ModelOutcome(source, reason=source.reason, message=source.message)
+        class_name = meta.choose_auto_class(source.config, task_type if isinstance(task_type, str) else None)
+        key = (config_digest(source.config), class_name, self.trust_remote_code)
+        if key not in self._builds:
+            try:
+                self._builds[key] = meta.build_inventory(
+                    source.config,
+                    class_name,
+                    model_dir=source.model_dir,
+                    trust_remote_code=self.trust_remote_code,
+                )
+            except meta.ModelBuildError as exc:
+                self._builds[key] = exc
+        built = self._builds[key]
+        if isinstance(built, meta.ModelBuildError):
+            return ModelOutcome(source, reason=built.reason, message=str(built))
+        return ModelOutcome(source, built)

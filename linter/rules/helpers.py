@@ -1,0 +1,81 @@
+"""Small helpers shared by the rules: reading the spec's target lists and naming modules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from linter import peft_facts as pf
+from linter.diagnostics import Pointer
+from linter.rules.base import Context
+from linter.targets import PeftFailure
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
+
+
+def is_identifier(text: str) -> bool:
+    """A plain (dotted) module name, with no regex syntax in it."""
+    return bool(_IDENTIFIER.match(text))
+
+
+def comma_parts(text: str) -> list[str] | None:
+    """The names of a comma-joined string such as "q_proj,v_proj", else None."""
+    if "," not in text:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    parts = [p for p in parts if p]
+    return parts if parts and all(is_identifier(p) for p in parts) else None
+
+
+def is_all_linear(value: Any) -> bool:
+    return isinstance(value, str) and value.lower() == pf.ALL_LINEAR
+
+
+def failure_pointer(ctx: Context, failure: PeftFailure) -> Pointer:
+    """Where a PEFT failure points in the user's file."""
+    spec = ctx.spec
+    if spec is None or failure.option is None or not spec.has(failure.option):
+        return spec.root if spec is not None else ()
+    value = spec.get(failure.option)
+    entry = failure.entry
+    if isinstance(entry, int) and isinstance(value, list):
+        return spec.pointer(failure.option, entry)
+    if isinstance(entry, str) and isinstance(value, list) and entry in value:
+        return spec.pointer(failure.option, value.index(entry))
+    if isinstance(entry, str) and isinstance(value, dict) and entry in value:
+        return spec.pointer(failure.option) + (entry,)
+    return spec.pointer(failure.option)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def example(names: list[str]) -> str:
+    """One example name, and how many there are."""
+    if not names:
+        return ""
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+    return f"`{names[0]}`{more}"
+
+
+def schema_problems(ctx: Context, kind: str) -> list:
+    """The schema problems of one kind for this file, validating once per file."""
+    from linter.schema import validate
+
+    cache = ctx.memo.setdefault("_schema", {})
+    if "all" not in cache:
+        spec = ctx.spec
+        data = ctx.document.data
+        for part in spec.root if spec is not None else ():
+            data = data[part]
+        cache["all"] = validate(data, schema_for(spec.dialect if spec else "peft"))
+        cache["root"] = spec.root if spec is not None else ()
+    root = cache["root"]
+    return [
+        (root + p.pointer, p) for p in cache["all"] if p.kind == kind
+    ]
+
+
+def schema_for(dialect: str) -> str:
+    return {"peft": "peft-lora.schema.json"}.get(dialect, "peft-lora.schema.json")

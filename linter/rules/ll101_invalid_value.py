@@ -1,0 +1,51 @@
+"""LL101 invalid-value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.diagnostics import Finding, Level
+from linter.rules.base import Context, Rule, register
+from linter.rules.helpers import schema_problems
+
+
+@register
+class InvalidValue(Rule):
+    """A LoRA option with the wrong type or a value outside its range.
+
+    ## What it does
+    Checks every LoraConfig field against `schemas/peft-lora.schema.json`: types (`r` an integer,
+    `modules_to_save` a list, `target_parameters` a list), enums (`bias`, `task_type`,
+    `init_lora_weights` including `pissa_niter_N`) and ranges (`r >= 1`, `0 <= lora_dropout < 1`).
+    A misspelt enum value gets the closest valid one.
+
+    ## Why it matters
+    PEFT checks almost none of this when it reads the config: `r: "8"`, `bias: "xyz"` or
+    `lora_dropout: 2.0` load without error and fail only when the adapter is built on the model,
+    and a string `modules_to_save` is iterated character by character, wrapping most of the model.
+    `task_type` is case-sensitive.
+
+    ## Example
+    ```yaml
+    r: "16"
+    task_type: causal_lm
+    modules_to_save: lm_head
+    ```
+    Use instead:
+    ```yaml
+    r: 16
+    task_type: CAUSAL_LM
+    modules_to_save: [lm_head]
+    ```
+    """
+
+    code = "LL101"
+    name = "invalid-value"
+    level = Level.ERROR
+    summary = "A LoRA option has the wrong type or a value out of range."
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for pointer, problem in schema_problems(ctx, "invalid-value"):
+            yield Finding(
+                problem.message, pointer=pointer, hint=problem.hint, fix_suggestions=problem.fix_suggestions
+            )

@@ -1,0 +1,52 @@
+"""LL303 all-linear-in-list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from linter.diagnostics import Finding, Level
+from linter.rules.base import Context, Rule, register
+from linter.rules.helpers import is_all_linear
+
+
+@register
+class AllLinearInList(Rule):
+    """`all-linear` written inside a list.
+
+    ## What it does
+    Reports `["all-linear"]`. PEFT expands `all-linear` only when `target_modules` is exactly that
+    string; inside a list it is a module name, and no module is called `all-linear`.
+
+    ## Why it matters
+    The adapter ends up with no LoRA layers from that entry: PEFT raises `Target modules
+    {'all-linear'} not found` when it is the only entry, and drops it silently otherwise.
+
+    ## Example
+    ```yaml
+    target_modules: [all-linear]
+    ```
+    Use instead:
+    ```yaml
+    target_modules: all-linear
+    ```
+    """
+
+    code = "LL303"
+    name = "all-linear-in-list"
+    level = Level.ERROR
+    summary = "\"all-linear\" inside a list is a module name that matches nothing."
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        spec = ctx.spec
+        value = spec.get("target_modules")
+        if not isinstance(value, list):
+            return
+        for index, entry in enumerate(value):
+            if is_all_linear(entry):
+                yield Finding(
+                    "`all-linear` inside a list is read as a module name and matches nothing; "
+                    "PEFT expands it only as a plain string",
+                    pointer=spec.pointer("target_modules", index),
+                    hint="write target_modules: all-linear (a string, not a list)",
+                    fix_suggestions=('"all-linear"',),
+                )
