@@ -57,7 +57,7 @@ def _dot_suffixes(names: Iterable[str], depth: int) -> list[str]:
     return list(seen)
 
 
-def close_names(entry: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+def close_names(entry: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     """Typo candidates: the most similar strings, best first, keeping only those about as close
     as the best one (so `v_prj` gets `v_proj`, not every `*_proj`)."""
     pool = list(dict.fromkeys(candidates))
@@ -67,9 +67,9 @@ def close_names(entry: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     scored = []
     for candidate in pool:
         matcher = difflib.SequenceMatcher(None, entry, candidate)
-        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+        if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff:
             ratio = matcher.ratio()
-            if ratio >= 0.6:
+            if ratio >= cutoff:
                 scored.append((ratio, candidate))
     scored.sort(key=lambda item: -item[0])
     if not scored:
@@ -100,11 +100,10 @@ def suggest_module_names(entry: str, inv: Inventory, n: int = 3) -> tuple[list[s
         leaf = entry.rsplit(".", 1)[-1]
         typos = close_names(leaf, inv.leaf_names(WRAPPABLE_KINDS), n)
     role, equivalents = role_equivalents(entry, inv)
-    if typos:
-        return typos, None
+    # a real name from another architecture (`q_proj` on GPT-2) is answered by role, not spelling
     if equivalents:
         return equivalents[:6], f"`{entry.rsplit('.', 1)[-1]}` is the {role} name in other architectures"
-    return [], None
+    return typos, None
 
 
 def suggest_parameter_names(entry: str, inv: Inventory, n: int = 3) -> list[str]:

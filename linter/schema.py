@@ -199,7 +199,7 @@ def _unknown_keys(root: dict[str, Any], error: ValidationError) -> list[SchemaPr
     for key in error.instance:
         if key in error.schema.get("properties", {}):
             continue
-        close = close_names(str(key), known, n=1)
+        close = close_names(str(key), known, n=1, cutoff=0.75)
         where = f" inside `{'.'.join(map(str, base))}`" if base else ""
         if base:
             message = f"unknown key `{key}`{where}: PEFT drops it silently"

@@ -42,6 +42,9 @@ class AdapterSpec:
     fields: dict[str, Field] = field(default_factory=dict)
     #: pointer of the mapping that holds the LoRA options (for findings about missing keys)
     root: Pointer = ()
+    #: every key of the mapping should be a LoRA option (False for project configs that mix in
+    #: their own settings: only keys that look like misspelt LoRA options are reported)
+    strict_keys: bool = True
 
     def has(self, name: str) -> bool:
         return name in self.fields

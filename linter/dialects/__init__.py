@@ -37,7 +37,7 @@ def recognise(doc: Document) -> Recognition:
             return Recognition("model-config", peft.NAME)
         if not peft.is_lora_peft_type(data.get("peft_type", "LORA")):
             return Recognition("skip")
-        return Recognition("lora", peft.NAME, peft.to_spec(data))
+        return Recognition("lora", peft.NAME, peft.to_spec(data, named_adapter=True))
     if peft.looks_like_lora(data):
         return Recognition("lora", peft.NAME, peft.to_spec(data))
     return Recognition("skip")

@@ -45,7 +45,14 @@ class InvalidValue(Rule):
     summary = "A LoRA option has the wrong type or a value out of range."
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        spec = ctx.spec
         for pointer, problem in schema_problems(ctx, "invalid-value"):
+            level = None
+            message = problem.message
+            if pointer[len(spec.root):][:1] == ("loftq_config",) and spec.get("init_lora_weights") != "loftq":
+                # LoraConfig resets an unused loftq_config to {} with a warning
+                level = Level.WARNING
+                message += "; PEFT ignores it unless init_lora_weights is loftq"
             yield Finding(
-                problem.message, pointer=pointer, hint=problem.hint, fix_suggestions=problem.fix_suggestions
+                message, pointer=pointer, hint=problem.hint, fix_suggestions=problem.fix_suggestions, level=level
             )

@@ -16,6 +16,9 @@ class UnknownKey(Rule):
     ## What it does
     Reports keys PEFT 0.21's `LoraConfig` does not have, with the closest field name.
 
+    In a project config that mixes LoraConfig arguments with its own settings (`learning_rate`,
+    `output_dir`, ...), only keys that look like misspelt LoRA options are reported.
+
     ## Why it matters
     A misspelt option is an option not set: `lora_alhpa: 32` leaves alpha at its default of 8.
     PEFT before 0.14 refuses the whole file (`TypeError: unexpected keyword argument`); later
@@ -38,7 +41,11 @@ class UnknownKey(Rule):
     summary = "A key is not a LoraConfig field (typo hints included)."
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        strict = ctx.spec.strict_keys
         for pointer, problem in schema_problems(ctx, "unknown-key"):
+            nested = len(pointer) > len(ctx.spec.root) + 1
+            if not (strict or nested or problem.fix_suggestions or str(pointer[-1]).startswith("lora")):
+                continue  # a project config's own setting, not a LoRA option
             yield Finding(
                 problem.message,
                 pointer=pointer,
