@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.diagnostics import Diagnostic, Finding, Level
-from linter.dialects import ADAPTER_CONFIG_NAME, recognise
+from linter.dialects import is_adapter_config_name, recognise
 from linter.discover import Candidate, discover
 from linter.document import read_document
 from linter.models.provider import ModelOutcome, ModelProvider
@@ -93,7 +93,7 @@ class Linter:
         doc = read_document(path)
         shown = display_path(path, self.cwd)
         if doc.error is not None:
-            if not (candidate.explicit or path.name == ADAPTER_CONFIG_NAME):
+            if not (candidate.explicit or is_adapter_config_name(path)):
                 return None
             ctx = Context(doc, kind="parse-error")
             return FileResult(shown, None, "parse-error", diagnostics=self._apply(ctx, shown))

@@ -27,8 +27,13 @@ class Recognition:
     spec: AdapterSpec | None = None
 
 
+def is_adapter_config_name(path: Path) -> bool:
+    """`adapter_config.json`, also with a prefix (`best_adapter_config.json`, copies in a corpus)."""
+    return Path(path).name.endswith(ADAPTER_CONFIG_NAME)
+
+
 def recognise(doc: Document) -> Recognition:
-    named_adapter = Path(doc.path).name == ADAPTER_CONFIG_NAME
+    named_adapter = is_adapter_config_name(doc.path)
     data = doc.data
     if not isinstance(data, dict):
         return Recognition("not-mapping" if named_adapter else "skip")
