@@ -11,6 +11,7 @@ never resolved, so reading a file never runs code.
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,16 +118,15 @@ class _Walker:
             raise _TooBig(
                 f"document expands to more than {limits.MAX_NODES} nodes (YAML aliases used as a bomb?)", node
             )
-        if depth > limits.MAX_DEPTH:
+        container = isinstance(node, (MappingNode, SequenceNode))
+        if container and depth >= limits.MAX_DEPTH:
             raise _TooBig(f"document is nested deeper than {limits.MAX_DEPTH} levels", node)
-        self.value_spans.setdefault(pointer, _span_of(node))
+        self.value_spans[pointer] = _span_of(node)
         if isinstance(node, MappingNode):
-            if node.tag != _MAP_TAG:
-                raise ConstructorError(None, None, f"YAML tag {node.tag!r} is not allowed", node.start_mark)
+            _require_tag(node, _MAP_TAG)
             return self._mapping(node, pointer, depth)
         if isinstance(node, SequenceNode):
-            if node.tag != _SEQ_TAG:
-                raise ConstructorError(None, None, f"YAML tag {node.tag!r} is not allowed", node.start_mark)
+            _require_tag(node, _SEQ_TAG)
             return [self.build(child, pointer + (i,), depth + 1) for i, child in enumerate(node.value)]
         if node.tag not in _SAFE_SCALAR_TAGS:
             raise ConstructorError(None, None, f"YAML tag {node.tag!r} is not allowed", node.start_mark)
@@ -142,48 +142,86 @@ class _Walker:
             key = str(key)
         return key
 
+    def _drop(self, prefix: Pointer) -> None:
+        """Forget every position at or under `prefix` (a duplicate key's discarded value)."""
+        size = len(prefix)
+        for spans in (self.key_spans, self.value_spans):
+            for pointer in [p for p in spans if p[:size] == prefix]:
+                del spans[pointer]
+
     def _mapping(self, node: MappingNode, pointer: Pointer, depth: int) -> dict:
         result: dict = {}
         first_seen: dict[Any, Span] = {}
         merged: dict = {}
+        merged_keys: dict[Pointer, Span] = {}
+        merged_values: dict[Pointer, Span] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                merged.update(self._merge_source(value_node, pointer, depth))
+                data, keys, values = self._merge_sources(value_node, pointer, depth)
+                merged.update(data)
+                merged_keys.update(keys)
+                merged_values.update(values)
                 continue
             key = self._key(key_node)
             key_span = _span_of(key_node)
             child = pointer + (key,)
             if key in first_seen:
                 self.duplicates.append(DuplicateKey(child, key_span, first_seen[key]))
-                # later value wins, as in yaml.safe_load and json.loads; point at the winner
-                self.value_spans.pop(child, None)
+                self._drop(child)  # the later value wins, as in yaml.safe_load and json.loads
             first_seen[key] = key_span
             self.key_spans[child] = key_span
             result[key] = self.build(value_node, child, depth + 1)
         for key, value in merged.items():
-            result.setdefault(key, value)
+            if key in result:
+                continue  # an explicit key overrides a merged one
+            result[key] = value
+            child = pointer + (key,)
+            for source, target in ((merged_keys, self.key_spans), (merged_values, self.value_spans)):
+                target.update({p: span for p, span in source.items() if p[: len(child)] == child})
         return result
 
-    def _merge_source(self, node: Node, pointer: Pointer, depth: int) -> dict:
-        sources = node.value if isinstance(node, SequenceNode) else [node]
+    def _merge_sources(
+        self, node: Node, pointer: Pointer, depth: int
+    ) -> tuple[dict, dict[Pointer, Span], dict[Pointer, Span]]:
+        """Build the mappings of a `<<` merge key, located at their anchors, the first one winning."""
+        if isinstance(node, SequenceNode):
+            _require_tag(node, _SEQ_TAG)
+            sources = node.value
+        else:
+            sources = [node]
+        saved = (self.key_spans, self.value_spans, self.duplicates)
+        self.key_spans, self.value_spans, self.duplicates = {}, {}, []
         merged: dict = {}
-        for source in reversed(sources):
-            if not isinstance(source, MappingNode):
-                raise ConstructorError(None, None, "a YAML merge key (<<) needs a mapping", source.start_mark)
-            # merged keys are located at their anchor; build under a throwaway pointer space
-            walker_value = self._mapping(source, pointer, depth + 1)
-            merged.update(walker_value)
-        return merged
+        try:
+            for source in reversed(sources):
+                if not isinstance(source, MappingNode):
+                    raise ConstructorError(None, None, "a YAML merge key (<<) needs a mapping", source.start_mark)
+                _require_tag(source, _MAP_TAG)
+                self.visited += 1
+                merged.update(self._mapping(source, pointer, depth + 1))
+            scratch = (self.key_spans, self.value_spans)
+        finally:
+            # duplicates inside an anchor are reported where the anchor is defined
+            self.key_spans, self.value_spans, self.duplicates = saved
+        return merged, scratch[0], scratch[1]
+
+
+def _require_tag(node: Node, tag: str) -> None:
+    if node.tag != tag:
+        raise ConstructorError(None, None, f"YAML tag {node.tag!r} is not allowed", node.start_mark)
 
 
 def _decode(raw: bytes) -> tuple[str | None, ParseError | None]:
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        prefix = raw[: exc.start]
+        bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+        offset = exc.start + bom  # utf-8-sig counts from after the BOM
+        prefix = raw[:offset]
         line = prefix.count(b"\n") + 1
-        column = exc.start - (prefix.rfind(b"\n") + 1) + 1
-        message = f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})"
+        line_start = max(prefix.rfind(b"\n") + 1, bom)
+        column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1  # characters, not bytes
+        message = f"file is not valid UTF-8 (byte 0x{raw[offset]:02x})"
         return None, ParseError(message, Span.point(line, column))
 
 

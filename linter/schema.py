@@ -181,7 +181,7 @@ def _value_problem(root: dict[str, Any], error: ValidationError) -> SchemaProble
             expects = "one of " + ", ".join(str(v) for v in error.validator_value)
         expects = expects or "a valid value"
         message = f"{label} must be {expects}, got {_json_type(value)}"
-        if not isinstance(value, (dict, list)):
+        if value is not None and not isinstance(value, (dict, list)):
             message += f" {_show(value)}"
     if isinstance(value, str):
         choices = _enums(_property_schema(root, pointer) or {})
