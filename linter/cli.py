@@ -37,14 +37,31 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--model", "model", metavar="REF", help="Base model for every file: a local directory or a Hub id.")
-@click.option("--offline", is_flag=True, help="Never contact the Hub; use local directories and the HF cache.")
-@click.option("--trust-remote-code", is_flag=True,
-              help="Allow building models whose config needs their own Python code (runs that code).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="pyproject.toml to read [tool.lora-lint] from (default: the closest one).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--model", "model", metavar="REF", help="Base model for every file: a local directory or a Hub id."
+)
+@click.option(
+    "--offline", is_flag=True, help="Never contact the Hub; use local directories and the HF cache."
+)
+@click.option(
+    "--trust-remote-code",
+    is_flag=True,
+    help="Allow building models whose config needs their own Python code (runs that code).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="pyproject.toml to read [tool.lora-lint] from (default: the closest one).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notes.")
 @click.pass_context
 def check(

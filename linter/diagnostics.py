@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Union
 
 #: A path into a parsed document: mapping keys and sequence indices, like a JSON pointer.
-Pointer = tuple[Union[str, int], ...]
+Pointer = tuple[str | int, ...]
 
 
 class Level(str, Enum):

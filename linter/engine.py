@@ -73,7 +73,9 @@ def display_path(path: Path, cwd: Path) -> str:
 
 
 class Linter:
-    def __init__(self, provider: ModelProvider, *, cwd: Path | None = None, rules: list[type[Rule]] | None = None):
+    def __init__(
+        self, provider: ModelProvider, *, cwd: Path | None = None, rules: list[type[Rule]] | None = None
+    ):
         self.provider = provider
         self.cwd = cwd or Path.cwd()
         self.rules = [cls() for cls in (rules or all_rules().values())]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ def schema_path(name: str) -> Path:
     return _SCHEMA_DIR / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     return json.loads(schema_path(name).read_text(encoding="utf-8"))
 
@@ -50,7 +50,7 @@ _Validator = extend(
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> Any:
     return _Validator(load_schema(name))
 

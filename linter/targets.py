@@ -348,7 +348,9 @@ class _Analyzer:
         targets = config.target_modules
         if isinstance(targets, list) and len(targets) >= pf.MIN_TARGET_MODULES_FOR_OPTIMIZATION:
             suffixes = tuple("." + t for t in targets)
-            others = [m.name for m in self.inv.modules if m.name not in targets and not m.name.endswith(suffixes)]
+            others = [
+                m.name for m in self.inv.modules if m.name not in targets and not m.name.endswith(suffixes)
+            ]
             try:
                 condensed = find_minimal_target_modules(targets, others)
             except ValueError as exc:
@@ -414,8 +416,12 @@ class _Analyzer:
         if kind == "mha" and options.get("use_dora"):
             self.fail("dora-mha", f"DoRA does not support MultiheadAttention ({key})", "use_dora")
         if kind == "mha_split":
-            self.fail("unsupported-module", f"{key}: LoRA supports MultiheadAttention only with equal q/k/v "
-                      "dimensions", "target_modules", key)
+            self.fail(
+                "unsupported-module",
+                f"{key}: LoRA supports MultiheadAttention only with equal q/k/v dimensions",
+                "target_modules",
+                key,
+            )
         if kind == "embedding" and options.get("lora_bias"):
             self.fail("lora-bias-embedding", f"lora_bias is not supported on embedding {key}", "lora_bias")
 
@@ -431,8 +437,12 @@ class _Analyzer:
             if not (key in names or any(key.endswith(f".{t}") for t in names)):
                 continue
             if module_name == "":
-                self.fail("parameter-on-root", f"PEFT cannot target parameter {param!r} of the top-level module",
-                          "target_parameters", param)
+                self.fail(
+                    "parameter-on-root",
+                    f"PEFT cannot target parameter {param!r} of the top-level module",
+                    "target_parameters",
+                    param,
+                )
                 continue
             if module_name in targeted:
                 self.fail(
@@ -444,8 +454,12 @@ class _Analyzer:
                 continue
             result.targeted_parameters.append(key)
             if len(shape) not in (2, 3):
-                self.fail("parameter-shape", f"{key} has {len(shape)} dimensions; LoRA needs 2 or 3",
-                          "target_parameters", param)
+                self.fail(
+                    "parameter-shape",
+                    f"{key} has {len(shape)} dimensions; LoRA needs 2 or 3",
+                    "target_parameters",
+                    param,
+                )
             self._check_parameter_options(key)
 
     def _check_parameter_options(self, key: str) -> None:
@@ -479,8 +493,7 @@ class _Analyzer:
             message = "no entry of target_modules matches a module of this model"
         else:
             message = (
-                "no module is left to adapt: the matches are excluded by exclude_modules or "
-                "modules_to_save"
+                "no module is left to adapt: the matches are excluded by exclude_modules or modules_to_save"
             )
         if result.dropped_by_layers and not excluded:
             message += " in the layers selected by layers_to_transform"
@@ -511,11 +524,19 @@ class _Analyzer:
                     entry,
                 )
             elif kind == "list":
-                self.fail("save-wraps-list", f"{key} is a module list/dict, which modules_to_save cannot wrap",
-                          option, entry)
+                self.fail(
+                    "save-wraps-list",
+                    f"{key} is a module list/dict, which modules_to_save cannot wrap",
+                    option,
+                    entry,
+                )
             elif kind == "adapter":
-                self.fail("save-wraps-adapter", f"{key} is inside a LoRA layer; modules_to_save cannot wrap it",
-                          option, entry)
+                self.fail(
+                    "save-wraps-adapter",
+                    f"{key} is inside a LoRA layer; modules_to_save cannot wrap it",
+                    option,
+                    entry,
+                )
             elif key not in self.result.saved_modules:
                 self.result.saved_modules.append(key)
 
@@ -592,8 +613,10 @@ class _Analyzer:
     def record_patterns(self) -> None:
         result = self.result
         keys = result.targeted_modules + result.targeted_parameters
-        for attr, out in (("rank_pattern", result.rank_pattern_unmatched),
-                          ("alpha_pattern", result.alpha_pattern_unmatched)):
+        for attr, out in (
+            ("rank_pattern", result.rank_pattern_unmatched),
+            ("alpha_pattern", result.alpha_pattern_unmatched),
+        ):
             patterns = self.options.get(attr) or {}
             if not isinstance(patterns, dict):
                 continue
@@ -656,8 +679,9 @@ def invalid_regexes(options: dict[str, Any]) -> list[PeftFailure]:
         try:
             re.compile(value)
         except re.error as exc:
-            failures.append(PeftFailure("bad-regex", f"{value!r} is not a valid regular expression: {exc}",
-                                        option, entry))
+            failures.append(
+                PeftFailure("bad-regex", f"{value!r} is not a valid regular expression: {exc}", option, entry)
+            )
 
     for option in ("target_modules", "exclude_modules"):
         value = options.get(option)

@@ -69,8 +69,12 @@ def test_json_output_lists_files_models_targets_and_diagnostics() -> None:
     assert typo["peft_error"] is None
     gpt2 = files["examples/configs/gpt2-clean.yaml"]
     assert gpt2["targeted_modules"] == [
-        "transformer.h.0.attn.c_attn", "transformer.h.0.attn.c_proj", "transformer.h.0.mlp.c_proj",
-        "transformer.h.1.attn.c_attn", "transformer.h.1.attn.c_proj", "transformer.h.1.mlp.c_proj",
+        "transformer.h.0.attn.c_attn",
+        "transformer.h.0.attn.c_proj",
+        "transformer.h.0.mlp.c_proj",
+        "transformer.h.1.attn.c_attn",
+        "transformer.h.1.attn.c_proj",
+        "transformer.h.1.mlp.c_proj",
     ]
     diag = next(d for d in report["diagnostics"] if d["code"] == "LL301")
     assert diag == {
@@ -98,7 +102,10 @@ def test_unparsable_named_file_is_a_finding_not_a_traceback(tmp_path: Path) -> N
     assert result.code == 1
     assert "Traceback" not in result.stderr
     diags = {(d["path"], d["code"]): d for d in result.json()["diagnostics"]}
-    assert (diags[("lora.json", "LL001")]["line"], diags[("lora.json", "LL001")]["column"]) == (3, 31)  # the `]` after the trailing comma
+    assert (diags[("lora.json", "LL001")]["line"], diags[("lora.json", "LL001")]["column"]) == (
+        3,
+        31,
+    )  # the `]` after the trailing comma
     assert diags[("lora.json", "LL001")]["message"].startswith("invalid JSON")
     assert diags[("lora.yaml", "LL001")]["line"] == 3
     assert diags[("lora.yaml", "LL001")]["message"].startswith("invalid YAML")
@@ -148,7 +155,7 @@ def test_quiet_prints_findings_only_and_model_override(tmp_path: Path) -> None:
 def test_usage_errors_exit_two(tmp_path: Path) -> None:
     assert run_cli("--no-such-option").code == 2
     assert run_cli("--format", "xml", ".").code == 2
-    (tmp_path / "pyproject.toml").write_text('[tool.lora-lint]\noffine = true\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.lora-lint]\noffine = true\n")
     result = run_cli(".", cwd=tmp_path)
     assert result.code == 2
     assert "unknown setting `offine`" in result.stderr and "did you mean `offline`" in result.stderr

@@ -17,9 +17,9 @@ target_parameters. For each config:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import random
-import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -64,8 +64,25 @@ AUTO_CLASS = {
     "SEQ_2_SEQ_LM": "AutoModelForSeq2SeqLM",
     "SEQ_CLS": "AutoModelForSequenceClassification",
 }
-FOREIGN = ["q_proj", "v_proj", "c_attn", "query_key_value", "qkv_proj", "Wqkv", "q", "query", "w1", "w2",
-           "w3", "gate_proj", "down_proj", "fc1", "dense", "out_proj", "wo"]
+FOREIGN = [
+    "q_proj",
+    "v_proj",
+    "c_attn",
+    "query_key_value",
+    "qkv_proj",
+    "Wqkv",
+    "q",
+    "query",
+    "w1",
+    "w2",
+    "w3",
+    "gate_proj",
+    "down_proj",
+    "fc1",
+    "dense",
+    "out_proj",
+    "wo",
+]
 
 
 def _names(model: Any) -> dict[str, list[str]]:
@@ -95,7 +112,7 @@ def _typo(rng: random.Random, name: str) -> str:
     if len(name) < 3:
         return name + "x"
     i = rng.randrange(1, len(name) - 1)
-    return name[:i] + name[i + 1:]
+    return name[:i] + name[i + 1 :]
 
 
 def generate(arch: str, task: str | None, model: Any, seed: int) -> list[dict[str, Any]]:
@@ -123,18 +140,26 @@ def generate(arch: str, task: str | None, model: Any, seed: int) -> list[dict[st
         lambda: {"target_modules": "all-linear"},
         lambda: {"target_modules": ["all-linear"]},
         lambda: {"target_modules": ",".join(pick(real, 2))},
-        lambda: {"target_modules": pick(real, 2), "layers_to_transform": rng.choice([[0], [1], 0, [7], [0, 9]])},
+        lambda: {
+            "target_modules": pick(real, 2),
+            "layers_to_transform": rng.choice([[0], [1], 0, [7], [0, 9]]),
+        },
         lambda: {
             "target_modules": pick(real, 2),
             "layers_to_transform": [0],
             "layers_pattern": rng.choice(lists + ["h", "blocks", "decoder.block"]),
         },
         lambda: {"target_modules": pick(real, 2) + ["lm_head"], "layers_to_transform": [1]},
-        lambda: {"target_modules": pick(real, 2), "modules_to_save": pick(real + ["lm_head", "score", "lm_haed"], 1)},
+        lambda: {
+            "target_modules": pick(real, 2),
+            "modules_to_save": pick(real + ["lm_head", "score", "lm_haed"], 1),
+        },
         lambda: {"target_modules": pick(real, 2), "exclude_modules": pick(real + ["nothing"], 1)},
         lambda: {"target_modules": None},
         lambda: {"target_modules": ["w1", "w2", "w3"][: rng.randint(1, 3)]},
-        lambda: {"target_modules": ["gate_proj", "up_proj", "down_proj"][: rng.randint(1, 3)] + pick(real, 1)},
+        lambda: {
+            "target_modules": ["gate_proj", "up_proj", "down_proj"][: rng.randint(1, 3)] + pick(real, 1)
+        },
         lambda: {"target_modules": [], "target_parameters": pick(pools["params"] + ["experts.bogus"], 1)},
         lambda: {"target_modules": pick(real, 1), "target_parameters": pick(pools["params"], 1)},
         lambda: {"target_modules": pick(real, 2), "rank_pattern": {rng.choice(real + ["nothing"]): 4}},
@@ -212,11 +237,13 @@ def test_lint_agrees_with_peft(arch: str, tmp_path: Path, provider: ModelProvide
     for n, options in enumerate(configs):
         options = {k: v for k, v in options.items() if not (k == "target_modules" and v is None)}
         class_name = AUTO_CLASS.get(options.get("task_type"), config_dict["architectures"][0])
-        factory = lambda: build_transformers_model(config_dict, class_name)  # noqa: E731
+        factory = functools.partial(build_transformers_model, config_dict, class_name)
         error, modules, params = peft_outcome(factory, options)
         raised += error is not None
-        path = write_json(tmp_path / f"c{n}" / "adapter_config.json",
-                          {"base_model_name_or_path": str(FIXTURE_MODELS / arch), **options})
+        path = write_json(
+            tmp_path / f"c{n}" / "adapter_config.json",
+            {"base_model_name_or_path": str(FIXTURE_MODELS / arch), **options},
+        )
         result = Linter.lint(linter, Candidate(path, True))
         assert result is not None and result.model.get("model_class"), result.model
         says_raise = result.peft_error is not None or any(d.code == "LL103" for d in result.diagnostics)
@@ -242,7 +269,9 @@ def test_lint_agrees_with_peft(arch: str, tmp_path: Path, provider: ModelProvide
             for index, entry in enumerate(targets):
                 line = _line_of_entry(text, index)
                 if (entry in missing) != (line in flagged):
-                    problems.append(f"{label}: entry {entry!r} unmatched={entry in missing}, reported={line in flagged}")
+                    problems.append(
+                        f"{label}: entry {entry!r} unmatched={entry in missing}, reported={line in flagged}"
+                    )
     assert not problems, "\n".join(problems)
     # the generator must exercise both outcomes on every architecture
     assert 0 < raised < len(configs), f"{arch}: {raised} of {len(configs)} configs raised"

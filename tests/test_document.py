@@ -700,7 +700,11 @@ def test_non_utf8_byte_after_a_bom_is_located_by_character() -> None:
     from linter.document import _decode
 
     _, error = _decode(b"\xef\xbb\xbfr: 8\nbias: \xff\n")
-    assert (error.message, error.span.line, error.span.column) == ("file is not valid UTF-8 (byte 0xff)", 2, 7)
+    assert (error.message, error.span.line, error.span.column) == (
+        "file is not valid UTF-8 (byte 0xff)",
+        2,
+        7,
+    )
     _, error = _decode(b"\xef\xbb\xbf\xff\n")
     assert (error.span.line, error.span.column) == (1, 1)
     _, error = _decode("r: 8\nname: é".encode() + b"\xff\n")

@@ -50,13 +50,23 @@ def test_each_distinct_model_is_built_once_per_run(tmp_path: Path) -> None:
     for i in range(5):
         path = write_json(
             tmp_path / f"a{i}" / "adapter_config.json",
-            {"base_model_name_or_path": str(FIXTURE_MODELS / "llama"), "r": 8, "target_modules": ["q_proj"],
-             "task_type": "CAUSAL_LM"},
+            {
+                "base_model_name_or_path": str(FIXTURE_MODELS / "llama"),
+                "r": 8,
+                "target_modules": ["q_proj"],
+                "task_type": "CAUSAL_LM",
+            },
         )
         assert linter.lint(Candidate(path, True)).model["model_class"] == "LlamaForCausalLM"
-    path = write_json(tmp_path / "cls" / "adapter_config.json",
-                      {"base_model_name_or_path": str(FIXTURE_MODELS / "llama"), "r": 8,
-                       "target_modules": ["q_proj"], "task_type": "SEQ_CLS"})
+    path = write_json(
+        tmp_path / "cls" / "adapter_config.json",
+        {
+            "base_model_name_or_path": str(FIXTURE_MODELS / "llama"),
+            "r": 8,
+            "target_modules": ["q_proj"],
+            "task_type": "SEQ_CLS",
+        },
+    )
     assert linter.lint(Candidate(path, True)).model["model_class"] == "LlamaForSequenceClassification"
     assert len(provider._builds) == 2  # (llama, causal LM) and (llama, sequence classification)
 
@@ -65,16 +75,24 @@ def test_remote_code_is_never_imported_without_the_flag(tmp_path: Path) -> None:
     model = tmp_path / "custom-model"
     model.mkdir()
     marker = tmp_path / "executed"
-    (model / "config.json").write_text(json.dumps({
-        "model_type": "my_custom_arch",
-        "architectures": ["MyCustomForCausalLM"],
-        "auto_map": {"AutoConfig": "configuration_custom.MyConfig",
-                     "AutoModelForCausalLM": "modeling_custom.MyCustomForCausalLM"},
-    }))
+    (model / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "my_custom_arch",
+                "architectures": ["MyCustomForCausalLM"],
+                "auto_map": {
+                    "AutoConfig": "configuration_custom.MyConfig",
+                    "AutoModelForCausalLM": "modeling_custom.MyCustomForCausalLM",
+                },
+            }
+        )
+    )
     for name in ("configuration_custom.py", "modeling_custom.py"):
         (model / name).write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
-    write_json(tmp_path / "adapter_config.json",
-               {"base_model_name_or_path": str(model), "r": 8, "target_modules": ["q_proj"], "lora_alhpa": 8})
+    write_json(
+        tmp_path / "adapter_config.json",
+        {"base_model_name_or_path": str(model), "r": 8, "target_modules": ["q_proj"], "lora_alhpa": 8},
+    )
     result = run_cli("--format", "json", ".", cwd=tmp_path)
     assert result.code == 0, result.stderr
     (file,) = result.json()["files"]
@@ -86,8 +104,7 @@ def test_remote_code_is_never_imported_without_the_flag(tmp_path: Path) -> None:
 
 def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path),
-         str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(ROOT)],
         check=True,
         capture_output=True,
         stdin=subprocess.DEVNULL,

@@ -31,7 +31,9 @@ def test_constants_equal_peft() -> None:
 
 def test_moe_conversion_tables_equal_peft() -> None:
     assert pf.MOE_TARGET_MODULE_MAPPING == conversion._MOE_TARGET_MODULE_MAPPING
-    assert pf.MOE_FUSED_TARGETS == {k: {n: list(v) for n, v in d.items()} for k, d in conversion._MOE_FUSED_TARGETS.items()}
+    assert pf.MOE_FUSED_TARGETS == {
+        k: {n: list(v) for n, v in d.items()} for k, d in conversion._MOE_FUSED_TARGETS.items()
+    }
 
 
 def test_lora_config_fields_equal_peft() -> None:

@@ -50,7 +50,17 @@ def test_try_repo_passes_clean_and_fails_bad_config(tmp_path: Path) -> None:
 
     def try_repo(*files: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "lora-lint", "--verbose", "--files", *files],
+            [
+                sys.executable,
+                "-m",
+                "pre_commit",
+                "try-repo",
+                str(ROOT),
+                "lora-lint",
+                "--verbose",
+                "--files",
+                *files,
+            ],
             cwd=repo,
             env=env,
             capture_output=True,

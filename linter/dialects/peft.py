@@ -19,7 +19,16 @@ NAME = "peft"
 
 #: Keys that only a LoRA config has next to `target_modules` / `target_parameters`.
 LORA_KEYS = frozenset(
-    {"r", "lora_alpha", "lora_dropout", "use_dora", "use_rslora", "init_lora_weights", "lora_bias", "fan_in_fan_out"}
+    {
+        "r",
+        "lora_alpha",
+        "lora_dropout",
+        "use_dora",
+        "use_rslora",
+        "init_lora_weights",
+        "lora_bias",
+        "fan_in_fan_out",
+    }
 )
 
 #: Where a project config names its base model when `base_model_name_or_path` is absent.

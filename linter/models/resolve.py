@@ -12,10 +12,12 @@ token: model checks are then skipped for that file with one warning, and the run
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -94,7 +96,11 @@ def _local(ref: str, bases: list[Path]) -> Path | None:
 
 
 def _looks_like_path(ref: str) -> bool:
-    return ref.startswith(("/", "./", "../", "~", "\\")) or (len(ref) > 1 and ref[1] == ":") or ref.count("/") > 1
+    return (
+        ref.startswith(("/", "./", "../", "~", "\\"))
+        or (len(ref) > 1 and ref[1] == ":")
+        or ref.count("/") > 1
+    )
 
 
 def cached_config(repo_id: str, revision: str | None) -> Path | None:
@@ -160,33 +166,72 @@ def fetch_hub_config(repo_id: str, revision: str | None, timeout: float) -> Mode
         request.lora_lint_token = token
     opener = urllib.request.build_opener(_SameHostAuthRedirects())
     where = f"{repo_id}@{rev}" if revision else repo_id
+    deadline = time.monotonic() + timeout
     try:
         with opener.open(request, timeout=timeout) as response:
-            body = response.read(limits.MAX_MODEL_CONFIG_BYTES + 1)
+            body = _read_until(response, deadline)
             commit = response.headers.get("X-Repo-Commit")
     except urllib.error.HTTPError as exc:
-        return ModelSource(repo_id, revision, "hub", reason=_http_reason(exc), message=_http_message(exc, where))
+        return ModelSource(
+            repo_id, revision, "hub", reason=_http_reason(exc), message=_http_message(exc, where)
+        )
     except (TimeoutError, OSError) as exc:
-        reason = "timeout" if "timed out" in str(exc).lower() or isinstance(exc, TimeoutError) else "unreachable"
+        reason = (
+            "timeout" if "timed out" in str(exc).lower() or isinstance(exc, TimeoutError) else "unreachable"
+        )
         text = f"timed out after {timeout:g}s" if reason == "timeout" else "connection failed"
         return ModelSource(repo_id, revision, "hub", reason=reason, message=f"Hub request for {where} {text}")
+    except (http.client.HTTPException, ValueError) as exc:
+        # a malformed answer (bad status line, broken chunking, over-long header...)
+        return ModelSource(
+            repo_id,
+            revision,
+            "hub",
+            reason="hub-error",
+            message=f"the Hub sent a malformed answer for {where} ({type(exc).__name__})",
+        )
     if len(body) > limits.MAX_MODEL_CONFIG_BYTES:
-        return ModelSource(repo_id, revision, "hub", reason="bad-config", message=f"config.json of {where} is too large")
+        return ModelSource(
+            repo_id, revision, "hub", reason="bad-config", message=f"config.json of {where} is too large"
+        )
     try:
         config = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return ModelSource(repo_id, revision, "hub", reason="bad-config", message=f"config.json of {where} is not JSON")
+        return ModelSource(
+            repo_id, revision, "hub", reason="bad-config", message=f"config.json of {where} is not JSON"
+        )
     if not isinstance(config, dict):
         return ModelSource(
-            repo_id, revision, "hub", reason="bad-config", message=f"config.json of {where} is not a JSON object"
+            repo_id,
+            revision,
+            "hub",
+            reason="bad-config",
+            message=f"config.json of {where} is not a JSON object",
         )
     path = _store_in_cache(repo_id, rev, commit, body)
     return ModelSource(repo_id, revision, "hub", config, path, path.parent if path else None)
 
 
+def _read_until(response: Any, deadline: float) -> bytes:
+    """Read the body in pieces, giving up at `deadline`: a server that drips bytes cannot stall a run."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limits.MAX_MODEL_CONFIG_BYTES:
+        if time.monotonic() > deadline:
+            raise TimeoutError("timed out")
+        chunk = response.read1(64 * 1024)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _http_reason(exc: urllib.error.HTTPError) -> str:
     code = (exc.headers.get("X-Error-Code") or "") if exc.headers else ""
-    if code == "GatedRepo" or (exc.code in (401, 403) and "gated" in (exc.headers.get("X-Error-Message") or "").lower()):
+    if code == "GatedRepo" or (
+        exc.code in (401, 403) and "gated" in (exc.headers.get("X-Error-Message") or "").lower()
+    ):
         return "gated"
     if code == "EntryNotFound":
         return "no-config"
@@ -223,8 +268,11 @@ def _store_in_cache(repo_id: str, revision: str, commit: str | None, body: bytes
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(target, body)
         if revision != commit:
-            (repo_dir / "refs").mkdir(parents=True, exist_ok=True)
-            _atomic_write(repo_dir / "refs" / revision.replace("/", "--"), commit.encode())
+            ref = repo_dir / "refs" / revision  # `refs/pr/1` is a nested path, as huggingface_hub expects
+            if ".." in Path(revision).parts:
+                return target
+            ref.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(ref, commit.encode())
     except OSError:
         return None
     return target
@@ -261,26 +309,36 @@ def resolve_model(
         ref, revision, origin = override, None, "override"
     if ref is None or ref == "":
         return ModelSource(
-            "", None, reason="no-model",
+            "",
+            None,
+            reason="no-model",
             message="no base model named: set base_model_name_or_path or pass --model",
         )
     if not isinstance(ref, str):
-        return ModelSource(str(ref), None, reason="bad-ref", message="the base model reference is not a string")
+        return ModelSource(
+            str(ref), None, reason="bad-ref", message="the base model reference is not a string"
+        )
     if not isinstance(revision, str) or not revision:
         revision = None
     if len(ref) > limits.MAX_MODEL_REF_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in ref):
-        return ModelSource(ref[:80], revision, reason="bad-ref", message="the base model reference is not a usable name")
+        return ModelSource(
+            ref[:80], revision, reason="bad-ref", message="the base model reference is not a usable name"
+        )
     if aliases and ref in aliases:
         target, base = aliases[ref]
         ref, origin, bases = target, "pyproject", [base, *bases]
     local = _local(ref, bases)
     if local is not None:
         if not local.is_file():
-            return ModelSource(ref, revision, "local", reason="no-config", message=f"{local.parent} has no config.json")
+            return ModelSource(
+                ref, revision, "local", reason="no-config", message=f"{local.parent} has no config.json"
+            )
         return _from_file(ref, revision, local, "local" if origin == "config" else origin)
     if _looks_like_path(ref) or not _REPO_ID.match(ref) or "--" in ref or ".." in ref:
         return ModelSource(
-            ref, revision, reason="not-found",
+            ref,
+            revision,
+            reason="not-found",
             message=f"{ref!r} is neither a local directory nor a Hub model id",
         )
     cached = cached_config(ref, revision)
@@ -289,7 +347,9 @@ def resolve_model(
     if offline or hub_offline():
         why = "--offline" if offline else "HF_HUB_OFFLINE is set"
         return ModelSource(
-            ref, revision, reason="offline",
+            ref,
+            revision,
+            reason="offline",
             message=f"{ref} is not in the Hugging Face cache and {why}",
         )
     return fetch_hub_config(ref, revision, timeout)

@@ -72,9 +72,7 @@ def schema_problems(ctx: Context, kind: str) -> list:
         cache["all"] = validate(data, schema_for(spec.dialect if spec else "peft"))
         cache["root"] = spec.root if spec is not None else ()
     root = cache["root"]
-    return [
-        (root + p.pointer, p) for p in cache["all"] if p.kind == kind
-    ]
+    return [(root + p.pointer, p) for p in cache["all"] if p.kind == kind]
 
 
 def schema_for(dialect: str) -> str:

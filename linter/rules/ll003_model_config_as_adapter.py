@@ -46,5 +46,5 @@ class ModelConfigAsAdapter(Rule):
             "PEFT cannot load it as an adapter",
             pointer=(key,),
             on_key=True,
-            hint="save the adapter with PeftModel.save_pretrained, and the model's config.json in another folder",
+            hint="save the adapter with PeftModel.save_pretrained, and the model's config.json elsewhere",
         )

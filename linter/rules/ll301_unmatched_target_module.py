@@ -70,9 +70,11 @@ class UnmatchedTargetModule(Rule):
                     "`.`-suffix (make target_modules a string to use a regex)"
                 )
             elif suggestions:
-                hint = ("did you mean " if why is None else f"{why}; this model uses ") + format_names(
-                    suggestions
-                ) + ("?" if why is None else "")
+                hint = (
+                    ("did you mean " if why is None else f"{why}; this model uses ")
+                    + format_names(suggestions)
+                    + ("?" if why is None else "")
+                )
             yield Finding(
                 message,
                 pointer=spec.pointer("target_modules", entry.index),

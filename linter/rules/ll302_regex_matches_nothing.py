@@ -54,7 +54,7 @@ class RegexMatchesNothing(Rule):
         if inv is None:
             if bare:
                 yield Finding(
-                    f"`target_modules` is the string \"{value}\": a string is a regex over full module names, "
+                    f'`target_modules` is the string "{value}": a string is a regex over full module names, '
                     f"so it only matches a top-level module named `{value}`",
                     pointer=pointer,
                     hint=f"write a list: [{value}]",
@@ -64,7 +64,9 @@ class RegexMatchesNothing(Rule):
             return
         if is_all_linear(value):
             if not any(m.kind in ("linear", "conv1d_hf") for m in inv.modules):
-                yield Finding(f"`all-linear` matches nothing: {ctx.model_name} has no Linear layer", pointer=pointer)
+                yield Finding(
+                    f"`all-linear` matches nothing: {ctx.model_name} has no Linear layer", pointer=pointer
+                )
             return
         try:
             pattern = re.compile(value)
@@ -73,12 +75,16 @@ class RegexMatchesNothing(Rule):
         if any(pattern.fullmatch(m.name) for m in inv.modules if m.name):
             return
         analysis = ctx.analysis
-        if analysis is not None and isinstance(analysis.effective_target_modules, list) and analysis.targeted_parameters:
+        if (
+            analysis is not None
+            and isinstance(analysis.effective_target_modules, list)
+            and analysis.targeted_parameters
+        ):
             return  # transformers-5 MoE conversion resolved it to expert parameters
         example = next((m.name for m in inv.modules if m.wrappable), "")
         if bare:
             yield Finding(
-                f"`target_modules` is the string \"{value}\", a regex that must match a full module name "
+                f'`target_modules` is the string "{value}", a regex that must match a full module name '
                 f"such as `{example}`: it matches nothing in {ctx.model_name}",
                 pointer=pointer,
                 hint=f"write a list to match by name: [{value}]",

@@ -34,7 +34,7 @@ class AllLinearInList(Rule):
     code = "LL303"
     name = "all-linear-in-list"
     level = Level.ERROR
-    summary = "\"all-linear\" inside a list is a module name that matches nothing."
+    summary = '"all-linear" inside a list is a module name that matches nothing.'
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec = ctx.spec

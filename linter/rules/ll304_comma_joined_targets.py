@@ -43,8 +43,8 @@ class CommaJoinedTargets(Rule):
         parts = comma_parts(value) if isinstance(value, str) else None
         if parts:
             yield Finding(
-                f"`target_modules` is one comma-joined string; PEFT does not split it, so it is a single "
-                f"regex that matches no module",
+                "`target_modules` is one comma-joined string; PEFT does not split it, so it is a single "
+                "regex that matches no module",
                 pointer=spec.pointer("target_modules"),
                 hint="write a list: [" + ", ".join(parts) + "]",
                 fix_suggestions=(json.dumps(parts),),

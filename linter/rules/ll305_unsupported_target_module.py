@@ -28,7 +28,7 @@ def _children(inv: Inventory, module: ModuleInfo) -> list[str]:
     seen: dict[str, None] = {}
     for m in inv.modules:
         if m.name.startswith(prefix) and m.wrappable:
-            seen.setdefault(m.name[len(prefix):], None)
+            seen.setdefault(m.name[len(prefix) :], None)
     return list(seen)
 
 
@@ -38,7 +38,8 @@ def _hint(inv: Inventory, module: ModuleInfo) -> tuple[str, tuple[str, ...]]:
         leaf = module.name.split(".")[-1]
         names = tuple(f"{leaf}.{p}" for p in params)
         return (
-            "target the expert weights with target_parameters: " + format_names(names)
+            "target the expert weights with target_parameters: "
+            + format_names(names)
             + " (and set target_modules to the attention layers or [])",
             names,
         )
@@ -91,7 +92,9 @@ class UnsupportedTargetModule(Rule):
             for entry in entries:
                 hits = [m for m in unsupported if m.name in entry.matches]
                 if hits:
-                    yield self._finding(inv, hits, f"`{entry.value}`", spec.pointer("target_modules", entry.index))
+                    yield self._finding(
+                        inv, hits, f"`{entry.value}`", spec.pointer("target_modules", entry.index)
+                    )
         else:
             yield self._finding(inv, unsupported, "`target_modules`", spec.pointer("target_modules"))
 

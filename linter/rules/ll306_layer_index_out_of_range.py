@@ -54,8 +54,10 @@ class LayerIndexOutOfRange(Rule):
         for index, layer in items:
             if isinstance(layer, bool) or not isinstance(layer, int) or layer in available:
                 continue
-            pointer = spec.pointer("layers_to_transform", index) if index is not None else spec.pointer(
-                "layers_to_transform"
+            pointer = (
+                spec.pointer("layers_to_transform", index)
+                if index is not None
+                else spec.pointer("layers_to_transform")
             )
             yield Finding(
                 f"layer {layer} does not exist: {ctx.model_name} has layers 0 to {top}",

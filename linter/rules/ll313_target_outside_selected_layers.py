@@ -55,14 +55,17 @@ class TargetOutsideSelectedLayers(Rule):
         for entry in analysis.target_entries:
             if not entry.matches or entry.converted_to or not all(m in dropped for m in entry.matches):
                 continue
-            indices = sorted({i for i in (layer_index_of(m, pattern) for m in entry.matches) if i is not None})
+            indices = sorted(
+                {i for i in (layer_index_of(m, pattern) for m in entry.matches) if i is not None}
+            )
             if not indices:
                 why = "they are outside the layer lists and have no layer index"
             else:
-                why = f"they sit in layer{'s' if len(indices) > 1 else ''} {', '.join(map(str, indices))}"
+                layers = ", ".join(map(str, indices))
+                why = f"they sit in layer{'s' if len(indices) > 1 else ''} {layers}"
             yield Finding(
-                f"`{entry.value}` matches {example(entry.matches)}, but layers_to_transform keeps none of them "
-                f"({why}): PEFT drops the entry silently",
+                f"`{entry.value}` matches {example(entry.matches)}, but layers_to_transform keeps none "
+                f"of them ({why}): PEFT drops the entry silently",
                 pointer=spec.pointer("target_modules", entry.index),
                 hint="train modules outside the layers with modules_to_save, or drop the layer selection",
             )

@@ -47,7 +47,7 @@ class PeftWouldRaise(Rule):
     requires_model = True
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        analysis, spec = ctx.analysis, ctx.spec
+        analysis = ctx.analysis
         seen: set[tuple] = set()
         for failure in analysis.failures:
             if failure.kind in _REPORTED_ELSEWHERE:
