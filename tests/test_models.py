@@ -114,3 +114,58 @@ def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     assert "linter/schemas/peft-lora.schema.json" in names
     assert "linter/cli.py" in names
     assert not any(n.startswith("tests/") for n in names)
+
+
+CUSTOM_CONFIG = '''
+from transformers import PretrainedConfig
+
+
+class TinyCustomConfig(PretrainedConfig):
+    model_type = "tiny_custom"
+
+    def __init__(self, hidden=16, **kwargs):
+        self.hidden = hidden
+        super().__init__(**kwargs)
+'''
+
+CUSTOM_MODEL = '''
+import torch
+from transformers import PreTrainedModel
+
+from .configuration_custom import TinyCustomConfig
+
+
+class TinyCustomForCausalLM(PreTrainedModel):
+    config_class = TinyCustomConfig
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.blocks = torch.nn.ModuleList(
+            [torch.nn.ModuleDict({"wq": torch.nn.Linear(config.hidden, config.hidden)}) for _ in range(2)]
+        )
+        self.post_init()
+'''
+
+
+def test_trust_remote_code_builds_a_custom_model_from_its_own_code(tmp_path: Path) -> None:
+    model = tmp_path / "custom"
+    model.mkdir()
+    (model / "configuration_custom.py").write_text(CUSTOM_CONFIG)
+    (model / "modeling_custom.py").write_text(CUSTOM_MODEL)
+    (model / "config.json").write_text(json.dumps({
+        "model_type": "tiny_custom",
+        "architectures": ["TinyCustomForCausalLM"],
+        "auto_map": {"AutoConfig": "configuration_custom.TinyCustomConfig",
+                     "AutoModelForCausalLM": "modeling_custom.TinyCustomForCausalLM"},
+        "hidden": 16,
+    }))
+    write_json(tmp_path / "adapter_config.json",
+               {"base_model_name_or_path": str(model), "r": 4, "target_modules": ["wq", "wk"]})
+    env = {"HF_MODULES_CACHE": str(tmp_path / "modules")}
+    refused = run_cli("--format", "json", ".", cwd=tmp_path, env=env)
+    assert refused.json()["files"][0]["model"]["unavailable"] == "needs-remote-code"
+    trusted = run_cli("--format", "json", "--trust-remote-code", ".", cwd=tmp_path, env=env)
+    report = trusted.json()
+    assert report["files"][0]["model"]["model_class"] == "TinyCustomForCausalLM", trusted.stderr
+    assert report["files"][0]["targeted_modules"] == ["blocks.0.wq", "blocks.1.wq"]
+    assert [d["code"] for d in report["diagnostics"]] == ["LL301"]  # `wk` does not exist

@@ -73,7 +73,7 @@ def build_inventory(
     import transformers
 
     config = _load_config(config_dict, model_dir, trust_remote_code)
-    model_cls, auto_name = _resolve_class(transformers, class_name, config)
+    model_cls, auto_name = _resolve_class(transformers, class_name, config, config_dict.get("auto_map"))
     previous = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()
     try:
@@ -135,17 +135,22 @@ def _load_config(config_dict: dict[str, Any], model_dir: Path | None, trust_remo
     )
 
 
-def _resolve_class(transformers: Any, class_name: str, config: Any) -> tuple[Any, str]:
+def _resolve_class(transformers: Any, class_name: str, config: Any, auto_map: Any) -> tuple[Any, str]:
     model_cls = getattr(transformers, class_name, None)
-    if model_cls is None:
-        # an architecture this transformers does not ship (custom code or renamed): fall back to the
-        # auto class for causal LMs, then to the bare model
-        for auto_name in ("AutoModelForCausalLM", "AutoModel"):
-            auto_cls = getattr(transformers, auto_name)
-            if type(config) in auto_cls._model_mapping:
-                return auto_cls, auto_name
-        raise ModelBuildError("no-class", f"transformers has no class {class_name!r}")
-    return model_cls, class_name
+    if model_cls is not None:
+        return model_cls, class_name
+    # an architecture this transformers does not ship: custom code (only reached with
+    # --trust-remote-code) names its auto classes in auto_map; otherwise try the causal-LM auto
+    # class, then the bare model
+    if isinstance(auto_map, dict):
+        for name in auto_map:
+            if name.startswith("AutoModel") and hasattr(transformers, name):
+                return getattr(transformers, name), name
+    for auto_name in ("AutoModelForCausalLM", "AutoModel"):
+        auto_cls = getattr(transformers, auto_name, None)
+        if auto_cls is not None and type(config) in auto_cls._model_mapping:
+            return auto_cls, auto_name
+    raise ModelBuildError("no-class", f"transformers has no class {class_name!r}")
 
 
 def _kind(module: Any, nn: Any, conv1d_hf: Any) -> str:
