@@ -116,7 +116,7 @@ def test_wheel_ships_the_schemas(tmp_path: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
 
 
-CUSTOM_CONFIG = '''
+CUSTOM_CONFIG = """
 from transformers import PretrainedConfig
 
 
@@ -126,9 +126,9 @@ class TinyCustomConfig(PretrainedConfig):
     def __init__(self, hidden=16, **kwargs):
         self.hidden = hidden
         super().__init__(**kwargs)
-'''
+"""
 
-CUSTOM_MODEL = '''
+CUSTOM_MODEL = """
 import torch
 from transformers import PreTrainedModel
 
@@ -144,7 +144,7 @@ class TinyCustomForCausalLM(PreTrainedModel):
             [torch.nn.ModuleDict({"wq": torch.nn.Linear(config.hidden, config.hidden)}) for _ in range(2)]
         )
         self.post_init()
-'''
+"""
 
 
 def test_trust_remote_code_builds_a_custom_model_from_its_own_code(tmp_path: Path) -> None:
@@ -152,15 +152,23 @@ def test_trust_remote_code_builds_a_custom_model_from_its_own_code(tmp_path: Pat
     model.mkdir()
     (model / "configuration_custom.py").write_text(CUSTOM_CONFIG)
     (model / "modeling_custom.py").write_text(CUSTOM_MODEL)
-    (model / "config.json").write_text(json.dumps({
-        "model_type": "tiny_custom",
-        "architectures": ["TinyCustomForCausalLM"],
-        "auto_map": {"AutoConfig": "configuration_custom.TinyCustomConfig",
-                     "AutoModelForCausalLM": "modeling_custom.TinyCustomForCausalLM"},
-        "hidden": 16,
-    }))
-    write_json(tmp_path / "adapter_config.json",
-               {"base_model_name_or_path": str(model), "r": 4, "target_modules": ["wq", "wk"]})
+    (model / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "tiny_custom",
+                "architectures": ["TinyCustomForCausalLM"],
+                "auto_map": {
+                    "AutoConfig": "configuration_custom.TinyCustomConfig",
+                    "AutoModelForCausalLM": "modeling_custom.TinyCustomForCausalLM",
+                },
+                "hidden": 16,
+            }
+        )
+    )
+    write_json(
+        tmp_path / "adapter_config.json",
+        {"base_model_name_or_path": str(model), "r": 4, "target_modules": ["wq", "wk"]},
+    )
     env = {"HF_MODULES_CACHE": str(tmp_path / "modules")}
     refused = run_cli("--format", "json", ".", cwd=tmp_path, env=env)
     assert refused.json()["files"][0]["model"]["unavailable"] == "needs-remote-code"
