@@ -128,6 +128,7 @@ class Linter:
 
     def _apply(self, ctx: Context, shown: str) -> list[Diagnostic]:
         diagnostics = []
+        ctx.option_values = {opt.name: opt.default for rule in self.rules for opt in rule.options}
         for rule in self.rules:
             if ctx.kind not in rule.applies_to:
                 continue

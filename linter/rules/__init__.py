@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from linter.rules.base import Context, Rule, register, registry
+from linter.rules.base import Context, Rule, RuleOption, register, registry
 
 _loaded = False
 
@@ -24,4 +24,4 @@ def all_rules() -> dict[str, type[Rule]]:
     return registry()
 
 
-__all__ = ["Context", "Rule", "all_rules", "register"]
+__all__ = ["Context", "Rule", "RuleOption", "all_rules", "register"]

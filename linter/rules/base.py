@@ -20,6 +20,16 @@ from linter.spec import AdapterSpec
 from linter.targets import TargetAnalysis
 
 
+@dataclass(frozen=True)
+class RuleOption:
+    """A setting a rule reads from `[tool.lora-lint]` (kebab-case), with its type and default."""
+
+    name: str
+    types: tuple[type, ...]
+    default: Any
+    help: str
+
+
 @dataclass
 class Context:
     """Everything a rule may look at for one file."""
@@ -35,6 +45,11 @@ class Context:
     kind: str = "lora"
     #: per-file results shared between rules (the schema is validated once)
     memo: dict[str, Any] = field(default_factory=dict)
+    #: rule option values from the settings, by option name (defaults filled in by the engine)
+    option_values: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, name: str) -> Any:
+        return self.option_values[name]
 
     @property
     def model_name(self) -> str:
@@ -51,6 +66,10 @@ class Rule:
     level: ClassVar[Level]
     summary: ClassVar[str]
     requires_model: ClassVar[bool] = False
+    #: guidance rules that run only when selected by their code or name
+    opt_in: ClassVar[bool] = False
+    #: settings this rule reads
+    options: ClassVar[tuple[RuleOption, ...]] = ()
     #: kinds of file the rule applies to
     applies_to: ClassVar[frozenset[str]] = frozenset({"lora"})
 
