@@ -1,12 +1,14 @@
 """The command line: parse options into settings, run the engine, print a report, exit.
 
-`lora-lint [PATHS]...` is `lora-lint check [PATHS]...`; subcommands join as later features land.
-Exit codes follow ruff: 0 no error-level finding, 1 at least one, 2 a usage error or an internal
-fault (a traceback on stderr, which is a bug to report).
+`lora-lint [PATHS]...` is `lora-lint check [PATHS]...`; `lora-lint rule CODE` and `lora-lint rules`
+document the rules. Exit codes follow ruff: 0 no failing finding, 1 at least one (errors, plus
+warnings with `--strict`; never with `--exit-zero`), 2 a usage error or an internal fault (a
+traceback on stderr, which is a bug to report).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 import click
 
 from linter import __version__
-from linter.settings import SettingsError, load_settings
+from linter.settings import Overrides, SettingsError, SettingsResolver, check_selectors
 
 
 class _DefaultToCheck(click.Group):
@@ -35,52 +37,67 @@ def cli() -> None:
     """
 
 
+def _selectors(values: tuple[str, ...], option: str) -> list[str]:
+    try:
+        return check_selectors(list(values), option)
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[-1], param_hint=option) from exc
+
+
+def _per_file(values: tuple[str, ...]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for value in values:
+        pattern, sep, codes = value.rpartition(":")
+        if not sep or not pattern:
+            raise click.BadParameter(f"expected PATTERN:CODES, got {value!r}", param_hint="--per-file-ignores")
+        out.setdefault(pattern, []).extend(_selectors((codes,), "--per-file-ignores"))
+    return out
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--model", "model", metavar="REF", help="Base model for every file: a local directory or a Hub id."
-)
-@click.option(
-    "--offline", is_flag=True, help="Never contact the Hub; use local directories and the HF cache."
-)
-@click.option(
-    "--trust-remote-code",
-    is_flag=True,
-    help="Allow building models whose config needs their own Python code (runs that code).",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="pyproject.toml to read [tool.lora-lint] from (default: the closest one).",
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--select", multiple=True, metavar="RULES",
+              help="Rules to run (codes, prefixes or names, comma-separated); replaces the configured set.")
+@click.option("--extend-select", multiple=True, metavar="RULES", help="Rules to run in addition.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Rules to skip.")
+@click.option("--per-file-ignores", multiple=True, metavar="PATTERN:RULES",
+              help="Rules to skip in files matching a glob, e.g. 'legacy/*.json:LL102'.")
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="Paths to skip when walking directories.")
+@click.option("--force-exclude", is_flag=True, help="Apply --exclude / exclude to files named explicitly too.")
+@click.option("--model", "model", metavar="REF", help="Base model for every file: a local directory or a Hub id.")
+@click.option("--offline", is_flag=True, help="Never contact the Hub; use local directories and the HF cache.")
+@click.option("--trust-remote-code", is_flag=True,
+              help="Allow building models whose config needs their own Python code (runs that code).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="pyproject.toml to read [tool.lora-lint] from (default: the closest one to each file).")
+@click.option("--isolated", is_flag=True, help="Ignore every pyproject.toml.")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means a fault).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each one.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notes.")
 @click.pass_context
-def check(
-    ctx: click.Context,
-    paths: tuple[Path, ...],
-    fmt: str,
-    model: str | None,
-    offline: bool,
-    trust_remote_code: bool,
-    config_path: Path | None,
-    quiet: bool,
-) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, **opts: object) -> None:
     """Lint LoRA configs in PATHS (files or directories; default: the current directory)."""
+    overrides = Overrides(
+        select=_selectors(opts["select"], "--select") if opts["select"] else None,
+        extend_select=_selectors(opts["extend_select"], "--extend-select"),
+        ignore=_selectors(opts["ignore"], "--ignore"),
+        per_file_ignores=_per_file(opts["per_file_ignores"]),
+        exclude=list(opts["exclude"]),
+        offline=bool(opts["offline"]),
+        trust_remote_code=bool(opts["trust_remote_code"]),
+    )
     try:
-        settings = load_settings(Path.cwd(), config_path)
+        resolver = SettingsResolver(overrides, opts["config_path"], bool(opts["isolated"]))
+        run_settings = resolver.for_directory(Path.cwd())
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
     try:
-        code = _run(list(paths) or [Path(".")], settings, fmt, model, offline, trust_remote_code, quiet)
+        code = _run(list(paths) or [Path(".")], resolver, run_settings, fmt, opts)
+    except SettingsError as exc:  # a pyproject.toml found beside a linted file
+        raise click.UsageError(str(exc)) from exc
     except Exception:  # noqa: BLE001 - an internal fault: exit 2 with the traceback, never exit 1
         click.echo("lora-lint: internal error (please report it):", err=True)
         click.echo(traceback.format_exc(), err=True)
@@ -88,23 +105,62 @@ def check(
     ctx.exit(code)
 
 
-def _run(paths, settings, fmt, model, offline, trust_remote_code, quiet) -> int:
+def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, opts: dict) -> int:
     from linter.engine import Linter
     from linter.models.provider import ModelProvider
     from linter.report import render
 
     provider = ModelProvider(
-        override=model,
-        aliases=settings.models,
-        offline=offline or settings.offline,
-        trust_remote_code=trust_remote_code or settings.trust_remote_code,
+        override=opts["model"],
+        aliases=run_settings.models,
+        offline=run_settings.offline,
+        trust_remote_code=run_settings.trust_remote_code,
     )
-    result = Linter(provider).run(paths)
-    click.echo(render(result, fmt, quiet=quiet), nl=False)
+    linter = Linter(provider, settings=resolver, force_exclude=bool(opts["force_exclude"]))
+    result = linter.run(paths)
+    quiet = bool(opts["quiet"])
+    click.echo(render(result, fmt, quiet=quiet, statistics=bool(opts["statistics"])), nl=False)
     if not quiet and fmt == "text":
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
-    return result.exit_code()
+    return result.exit_code(strict=bool(opts["strict"]), exit_zero=bool(opts["exit_zero"]))
+
+
+def _find_rule(code: str):
+    from linter.rules import all_rules
+
+    rules = all_rules()
+    for rule in rules.values():
+        if code.upper() == rule.code or code == rule.name:
+            return rule
+    raise click.BadParameter(f"no rule {code!r}; `lora-lint rules` lists them", param_hint="CODE")
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rule(code: str, fmt: str) -> None:
+    """Print the documentation of one rule (by code or name)."""
+    from linter.docs import rule_json, rule_markdown
+
+    found = _find_rule(code)
+    if fmt == "json":
+        click.echo(json.dumps(rule_json(found), indent=2))
+    else:
+        click.echo(rule_markdown(found))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(fmt: str) -> None:
+    """List every rule: code, name, level, and what it catches."""
+    from linter.docs import rule_json, rules_table
+    from linter.rules import all_rules
+
+    if fmt == "json":
+        click.echo(json.dumps([rule_json(r) for r in all_rules().values()], indent=2))
+    else:
+        click.echo(rules_table())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,7 +9,7 @@ candidate, whatever its extension, because pre-commit and the user chose it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,28 +46,40 @@ def _skip_dir(entry: os.DirEntry) -> bool:
         return True
 
 
-def _walk(root: Path) -> Iterator[Path]:
+#: (path, named explicitly) -> skip it? Settings' `exclude` patterns, applied while walking.
+Excluder = Callable[[Path, bool], bool]
+
+
+def _never(path: Path, explicit: bool) -> bool:
+    return False
+
+
+def _walk(root: Path, excluded: Excluder) -> Iterator[Path]:
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
         try:
+            path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False):
-                if not _skip_dir(entry):
-                    yield from _walk(Path(entry.path))
+                if not _skip_dir(entry) and not excluded(path, False):
+                    yield from _walk(path, excluded)
             elif entry.is_file(follow_symlinks=True) and Path(entry.name).suffix.lower() in CONFIG_SUFFIXES:
-                yield Path(entry.path)
+                if not excluded(path, False):
+                    yield path
         except OSError:
             continue
 
 
-def discover(paths: list[Path]) -> Iterator[Candidate]:
+def discover(paths: list[Path], excluded: Excluder = _never) -> Iterator[Candidate]:
     """Candidates in a stable order, each path once."""
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found = ((p, False) for p in _walk(path))
+            found = ((p, False) for p in _walk(path, excluded))
+        elif excluded(path, True):
+            continue
         else:
             found = iter([(path, True)])
         for file, explicit in found:

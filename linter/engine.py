@@ -18,6 +18,8 @@ from linter.discover import Candidate, discover
 from linter.document import read_document
 from linter.models.provider import ModelOutcome, ModelProvider
 from linter.rules import Context, Rule, all_rules
+from linter.selection import RuleSelection, Suppressions, is_excluded, matches, per_file_ignored
+from linter.settings import Settings, SettingsResolver
 from linter.targets import analyze
 
 
@@ -60,9 +62,19 @@ class RunResult:
     def count(self, level: Level) -> int:
         return sum(1 for d in self.diagnostics if d.level is level)
 
-    def exit_code(self, strict: bool = False) -> int:
+    def exit_code(self, strict: bool = False, exit_zero: bool = False) -> int:
+        if exit_zero:
+            return 0
         failing = {Level.ERROR, Level.WARNING} if strict else {Level.ERROR}
         return 1 if any(d.level in failing for d in self.diagnostics) else 0
+
+    def statistics(self) -> list[tuple[int, str, str, Level]]:
+        """(count, code, name, level) per rule, most frequent first."""
+        counts: dict[str, list] = {}
+        for d in self.diagnostics:
+            entry = counts.setdefault(d.code, [0, d.code, d.name, d.level])
+            entry[0] += 1
+        return sorted((tuple(v) for v in counts.values()), key=lambda row: (-row[0], row[1]))
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -74,15 +86,23 @@ def display_path(path: Path, cwd: Path) -> str:
 
 class Linter:
     def __init__(
-        self, provider: ModelProvider, *, cwd: Path | None = None, rules: list[type[Rule]] | None = None
+        self,
+        provider: ModelProvider,
+        *,
+        settings: SettingsResolver | None = None,
+        cwd: Path | None = None,
+        rules: list[type[Rule]] | None = None,
+        force_exclude: bool = False,
     ):
         self.provider = provider
+        self.settings = settings or SettingsResolver()
         self.cwd = cwd or Path.cwd()
         self.rules = [cls() for cls in (rules or all_rules().values())]
+        self.force_exclude = force_exclude
 
     def run(self, paths: list[Path]) -> RunResult:
         result = RunResult()
-        for candidate in discover(paths):
+        for candidate in discover(paths, self._excluded):
             result.candidates += 1
             file_result = self.lint(candidate)
             if file_result is not None:
@@ -90,29 +110,36 @@ class Linter:
         result.notes.extend(self.provider.notes)
         return result
 
+    def _excluded(self, path: Path, explicit: bool) -> bool:
+        if explicit and not self.force_exclude:
+            return False  # a file named on the command line is linted, as in ruff
+        settings = self.settings.for_directory(path) if path.is_dir() else self.settings.for_file(path)
+        return is_excluded(path, settings)
+
     def lint(self, candidate: Candidate) -> FileResult | None:
         path = candidate.path
+        settings = self.settings.for_file(path)
         doc = read_document(path)
         shown = display_path(path, self.cwd)
         if doc.error is not None:
             if not (candidate.explicit or is_adapter_config_name(path)):
                 return None
             ctx = Context(doc, kind="parse-error")
-            return FileResult(shown, None, "parse-error", diagnostics=self._apply(ctx, shown))
+            return FileResult(shown, None, "parse-error", diagnostics=self._apply(ctx, shown, settings))
         recognition = recognise(doc)
         if recognition.kind == "skip":
             return None
         ctx = Context(doc, recognition.spec, kind=recognition.kind)
         file_result = FileResult(shown, recognition.dialect, recognition.kind)
         if recognition.kind == "lora":
-            self._attach_model(ctx, path, file_result)
-        file_result.diagnostics = self._apply(ctx, shown)
+            self._attach_model(ctx, path, file_result, settings)
+        file_result.diagnostics = self._apply(ctx, shown, settings)
         return file_result
 
-    def _attach_model(self, ctx: Context, path: Path, file_result: FileResult) -> None:
+    def _attach_model(self, ctx: Context, path: Path, file_result: FileResult, settings: Settings) -> None:
         spec = ctx.spec
         outcome: ModelOutcome = self.provider.model_for(
-            spec.model_ref, spec.revision, spec.task_type, path.resolve().parent
+            spec.model_ref, spec.revision, spec.task_type, path.resolve().parent, settings.models
         )
         file_result.model = outcome.describe()
         if outcome.inventory is None:
@@ -126,16 +153,22 @@ class Linter:
         if ctx.analysis.failures:
             file_result.peft_error = ctx.analysis.failures[0].message
 
-    def _apply(self, ctx: Context, shown: str) -> list[Diagnostic]:
-        diagnostics = []
+    def _apply(self, ctx: Context, shown: str, settings: Settings) -> list[Diagnostic]:
+        selection = RuleSelection.from_settings(settings)
+        ignored = per_file_ignored(ctx.document.path, settings)
+        suppressions = Suppressions.parse(ctx.document.text) if ctx.document.format == "yaml" else Suppressions()
         ctx.option_values = {opt.name: opt.default for rule in self.rules for opt in rule.options}
+        ctx.option_values.update(settings.rule_options)
+        diagnostics = []
         for rule in self.rules:
-            if ctx.kind not in rule.applies_to:
+            if ctx.kind not in rule.applies_to or not selection.enabled(type(rule)):
                 continue
             if rule.requires_model and ctx.analysis is None:
                 continue
             for finding in rule.check(ctx):
-                diagnostics.append(self._diagnostic(rule, finding, ctx, shown))
+                diagnostic = self._diagnostic(rule, finding, ctx, shown)
+                if not suppressions.covers(diagnostic) and not matches(ignored, diagnostic):
+                    diagnostics.append(diagnostic)
         return sorted(diagnostics, key=Diagnostic.sort_key)
 
     @staticmethod

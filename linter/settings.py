@@ -1,14 +1,17 @@
-"""Settings from `[tool.lora-lint]` in pyproject.toml, validated before any file is read.
+"""Settings from `[tool.lora-lint]` in pyproject.toml and the command line, validated up front.
 
-Like ruff, lora-lint uses the closest pyproject.toml (from the working directory upward) that has a
-`[tool.lora-lint]` table. An unknown setting is a usage error (exit 2) naming the closest valid one,
-so a typo in the configuration never silently turns a check off.
+Like ruff, lora-lint uses, for each linted file, the closest pyproject.toml above it that has a
+`[tool.lora-lint]` table (`--config` names one for every file, `--isolated` uses none). Command-line
+options override the file: `--select` replaces `select`, while `--extend-select`, `--ignore`,
+`--per-file-ignores` and `--exclude` add to it. Every setting is checked before a file is read: an
+unknown setting or rule selector is a usage error (exit 2) naming the closest valid one, so a typo
+never silently turns a check off.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,17 @@ else:  # pragma: no cover
 
 from linter.names import close_names
 
-KNOWN_SETTINGS = ("models", "offline", "trust-remote-code")
+#: settings that are not rule options
+CORE_SETTINGS = (
+    "select",
+    "extend-select",
+    "ignore",
+    "per-file-ignores",
+    "exclude",
+    "models",
+    "offline",
+    "trust-remote-code",
+)
 
 
 class SettingsError(Exception):
@@ -28,27 +41,77 @@ class SettingsError(Exception):
 
 @dataclass
 class Settings:
-    #: where the settings came from (None: defaults)
+    """The effective settings for one file."""
+
+    #: the pyproject.toml they came from (None: defaults and command line only)
     path: Path | None = None
+    #: directory that relative patterns and model paths start from
+    root: Path = field(default_factory=Path.cwd)
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
     #: model reference -> (replacement reference or path, directory relative paths start from)
     models: dict[str, tuple[str, Path]] = field(default_factory=dict)
     offline: bool = False
     trust_remote_code: bool = False
+    #: rule options by setting name (kebab-case), validated against the rules' declarations
+    rule_options: dict[str, Any] = field(default_factory=dict)
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The closest pyproject.toml at or above `start` that has a [tool.lora-lint] table."""
-    start = start.resolve()
-    for directory in [start, *start.parents]:
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+@dataclass
+class Overrides:
+    """What the command line says; None / empty means "not given"."""
+
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    offline: bool = False
+    trust_remote_code: bool = False
+
+
+def _rule_options() -> dict[str, Any]:
+    from linter.rules import all_rules
+
+    return {opt.name: opt for rule in all_rules().values() for opt in rule.options}
+
+
+def known_selectors() -> list[str]:
+    from linter.rules import all_rules
+
+    rules = all_rules()
+    prefixes = {code[:i] for code in rules for i in range(2, len(code) + 1)}
+    return ["ALL", *sorted(prefixes), *sorted(rule.name for rule in rules.values())]
+
+
+def check_selectors(values: list[str], where: str) -> list[str]:
+    """Normalise and validate rule selectors (codes, code prefixes, rule names, or ALL)."""
+    known = known_selectors()
+    out = []
+    for value in values:
+        for item in str(value).split(","):
+            item = item.strip()
+            if not item:
                 continue
-            if "lora-lint" in data.get("tool", {}):
-                return candidate
-    return None
+            selector = item.upper() if item.upper().startswith("LL") or item.upper() == "ALL" else item
+            if selector not in known:
+                close = close_names(item, known, n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                raise SettingsError(f"{where}: unknown rule selector `{item}`{hint}")
+            out.append(selector)
+    return out
+
+
+def _string_list(table: dict[str, Any], key: str, where: Path) -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"{where}: [tool.lora-lint] {key} must be a list of strings")
+    return value
 
 
 def _bool(table: dict[str, Any], key: str, where: Path) -> bool:
@@ -58,31 +121,128 @@ def _bool(table: dict[str, Any], key: str, where: Path) -> bool:
     return value
 
 
-def load_settings(start: Path, explicit: Path | None = None) -> Settings:
-    path = explicit or find_pyproject(start)
-    if path is None:
-        return Settings()
+def _read_table(path: Path) -> dict[str, Any] | None:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"cannot read {path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path} is not valid TOML: {exc}") from exc
-    table = data.get("tool", {}).get("lora-lint", {})
-    if not isinstance(table, dict):
+    table = data.get("tool", {}).get("lora-lint")
+    if table is not None and not isinstance(table, dict):
         raise SettingsError(f"{path}: [tool.lora-lint] must be a table")
+    return table
+
+
+def parse_table(table: dict[str, Any], path: Path) -> Settings:
+    """Validate one `[tool.lora-lint]` table into Settings."""
+    options = _rule_options()
     for key in table:
-        if key not in KNOWN_SETTINGS:
-            close = close_names(key, KNOWN_SETTINGS, n=1)
+        if key not in CORE_SETTINGS and key not in options:
+            close = close_names(key, [*CORE_SETTINGS, *options], n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise SettingsError(f"{path}: unknown setting `{key}` in [tool.lora-lint]{hint}")
+    root = path.resolve().parent
+    select = check_selectors(_string_list(table, "select", path), str(path)) if "select" in table else None
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise SettingsError(f"{path}: [tool.lora-lint] per-file-ignores must map patterns to lists of rules")
     models = table.get("models", {})
     if not isinstance(models, dict) or not all(isinstance(v, str) for v in models.values()):
         raise SettingsError(f"{path}: [tool.lora-lint.models] must map model names to strings")
-    base = Path(path).resolve().parent
+    rule_options = {}
+    for name, option in options.items():
+        if name in table:
+            value = table[name]
+            if isinstance(value, bool) and bool not in option.types or not isinstance(value, option.types):
+                kinds = " or ".join(t.__name__ for t in option.types)
+                raise SettingsError(f"{path}: [tool.lora-lint] {name} must be {kinds}")
+            rule_options[name] = value
     return Settings(
-        path=Path(path),
-        models={ref: (target, base) for ref, target in models.items()},
-        offline=_bool(table, "offline", Path(path)),
-        trust_remote_code=_bool(table, "trust-remote-code", Path(path)),
+        path=path,
+        root=root,
+        select=select,
+        extend_select=check_selectors(_string_list(table, "extend-select", path), str(path)),
+        ignore=check_selectors(_string_list(table, "ignore", path), str(path)),
+        per_file_ignores={
+            str(pattern): check_selectors(_string_list(per_file, pattern, path), str(path)) for pattern in per_file
+        },
+        exclude=_string_list(table, "exclude", path),
+        models={ref: (target, root) for ref, target in models.items()},
+        offline=_bool(table, "offline", path),
+        trust_remote_code=_bool(table, "trust-remote-code", path),
+        rule_options=rule_options,
     )
+
+
+def apply_overrides(settings: Settings, cli: Overrides) -> Settings:
+    per_file = {k: list(v) for k, v in settings.per_file_ignores.items()}
+    for pattern, codes in cli.per_file_ignores.items():
+        per_file.setdefault(pattern, []).extend(codes)
+    return replace(
+        settings,
+        select=cli.select if cli.select is not None else settings.select,
+        extend_select=[*settings.extend_select, *cli.extend_select],
+        ignore=[*settings.ignore, *cli.ignore],
+        per_file_ignores=per_file,
+        exclude=[*settings.exclude, *cli.exclude],
+        offline=settings.offline or cli.offline,
+        trust_remote_code=settings.trust_remote_code or cli.trust_remote_code,
+    )
+
+
+class SettingsResolver:
+    """Settings per file: the closest `[tool.lora-lint]` above it, with the command line on top."""
+
+    def __init__(self, cli: Overrides | None = None, config: Path | None = None, isolated: bool = False):
+        self.cli = cli or Overrides()
+        self.isolated = isolated
+        self._by_file: dict[Path, Settings] = {}
+        self._by_dir: dict[Path, Path | None] = {}
+        self.fixed: Settings | None = None
+        if isolated:
+            self.fixed = apply_overrides(Settings(), self.cli)
+        elif config is not None:
+            self.fixed = apply_overrides(self._load(Path(config), required=True), self.cli)
+
+    def _load(self, path: Path, required: bool = False) -> Settings:
+        path = path.resolve()
+        if path not in self._by_file:
+            table = _read_table(path)
+            if table is None:
+                if required:
+                    raise SettingsError(f"{path} has no [tool.lora-lint] table")
+                table = {}
+            self._by_file[path] = parse_table(table, path)
+        return self._by_file[path]
+
+    def _closest(self, directory: Path) -> Path | None:
+        directory = directory.resolve()
+        if directory not in self._by_dir:
+            found = None
+            candidate = directory / "pyproject.toml"
+            if candidate.is_file():
+                try:
+                    if _read_table(candidate) is not None:
+                        found = candidate
+                except SettingsError:
+                    found = candidate  # reported when loaded
+            if found is None and directory.parent != directory:
+                found = self._closest(directory.parent)
+            self._by_dir[directory] = found
+        return self._by_dir[directory]
+
+    def for_directory(self, directory: Path) -> Settings:
+        if self.fixed is not None:
+            return self.fixed
+        found = self._closest(directory)
+        base = self._load(found) if found is not None else Settings(root=Path.cwd())
+        return apply_overrides(base, self.cli)
+
+    def for_file(self, path: Path) -> Settings:
+        return self.for_directory(Path(path).resolve().parent)
+
+
+def load_settings(start: Path, explicit: Path | None = None) -> Settings:
+    """The settings that apply to files in `start` (the closest `[tool.lora-lint]`, or `explicit`)."""
+    return SettingsResolver(config=explicit).for_directory(start)

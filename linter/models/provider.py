@@ -84,24 +84,34 @@ class ModelProvider:
                 self.notes.append(MODELS_EXTRA_NOTE)
         return self._available
 
-    def source(self, ref: Any, revision: Any, config_dir: Path) -> ModelSource:
-        key = (self.override, repr(ref), repr(revision), str(config_dir))
+    def source(
+        self, ref: Any, revision: Any, config_dir: Path, aliases: dict[str, tuple[str, Path]] | None = None
+    ) -> ModelSource:
+        aliases = self.aliases if aliases is None else aliases
+        key = (self.override, repr(ref), repr(revision), str(config_dir), tuple(sorted(aliases.items())))
         if key not in self._sources:
             self._sources[key] = resolve_model(
                 ref,
                 revision,
                 config_dir=config_dir,
                 cwd=self.cwd,
-                aliases=self.aliases,
+                aliases=aliases,
                 override=self.override,
                 offline=self.offline,
             )
         return self._sources[key]
 
-    def model_for(self, ref: Any, revision: Any, task_type: Any, config_dir: Path) -> ModelOutcome:
+    def model_for(
+        self,
+        ref: Any,
+        revision: Any,
+        task_type: Any,
+        config_dir: Path,
+        aliases: dict[str, tuple[str, Path]] | None = None,
+    ) -> ModelOutcome:
         if not self.available:
             return ModelOutcome(None, reason="models-extra-missing", message=MODELS_EXTRA_NOTE)
-        source = self.source(ref, revision, config_dir)
+        source = self.source(ref, revision, config_dir, aliases)
         if not source.ok:
             return ModelOutcome(source, reason=source.reason, message=source.message)
         class_name = meta.choose_auto_class(source.config, task_type if isinstance(task_type, str) else None)

@@ -10,12 +10,16 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def render(result: RunResult, *, quiet: bool = False, **_: object) -> str:
+def render(result: RunResult, *, quiet: bool = False, statistics: bool = False, **_: object) -> str:
     lines: list[str] = []
-    for d in result.diagnostics:
-        lines.append(f"{d.path}:{d.span.line}:{d.span.column}: {d.code} {d.message}")
-        if d.hint:
-            lines.append(f"    hint: {d.hint}")
+    if statistics:
+        for count, code, name, level in result.statistics():
+            lines.append(f"{count:5}  {code}  {level.value:7}  {name}")
+    else:
+        for d in result.diagnostics:
+            lines.append(f"{d.path}:{d.span.line}:{d.span.column}: {d.code} {d.message}")
+            if d.hint:
+                lines.append(f"    hint: {d.hint}")
     if not quiet:
         errors, warnings, infos = (result.count(level) for level in (Level.ERROR, Level.WARNING, Level.INFO))
         checked = _plural(len(result.files), "LoRA config")
