@@ -142,6 +142,7 @@ class Linter:
             spec.model_ref, spec.revision, spec.task_type, path.resolve().parent, settings.models
         )
         file_result.model = outcome.describe()
+        ctx.task_type_problem = outcome.task_type_problem
         if outcome.inventory is None:
             if outcome.reason != "models-extra-missing":
                 ctx.model_problem = outcome.message

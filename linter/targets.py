@@ -79,6 +79,7 @@ class TargetAnalysis:
     alpha_pattern_unmatched: list[str] = field(default_factory=list)
     #: fused MoE patterns PEFT adds (`{".*\\.gate_up_proj": 2r}`)
     moe_rank_pattern: dict[str, int] = field(default_factory=dict)
+    moe_alpha_pattern: dict[str, Any] = field(default_factory=dict)
     #: options this analysis could not replay faithfully (e.g. layer_replication)
     approximations: list[str] = field(default_factory=list)
 
@@ -294,6 +295,7 @@ class _Analyzer:
                     self.result.moe_rank_pattern[key] = config.r * factor
                 if isinstance(config.lora_alpha, (int, float)):
                     config.alpha_pattern[key] = config.lora_alpha * factor
+                    self.result.moe_alpha_pattern[key] = config.lora_alpha * factor
         config.target_parameters = parameters
         config.target_modules = remaining
 
@@ -652,6 +654,20 @@ class _Analyzer:
 def _matches(names: list[str], entry: str) -> list[str]:
     suffix = f".{entry}"
     return [n for n in names if n == entry or n.endswith(suffix)]
+
+
+def rank_and_alpha(options: dict[str, Any], analysis: TargetAnalysis, key: str) -> tuple[Any, Any, str | None]:
+    """The rank and alpha PEFT gives module (or parameter) `key`, and the rank_pattern key used.
+
+    PEFT appends its fused-MoE patterns after the user's, so the user's keys match first.
+    """
+    ranks = {**(options.get("rank_pattern") or {}), **analysis.moe_rank_pattern}
+    alphas = {**(options.get("alpha_pattern") or {}), **analysis.moe_alpha_pattern}
+    r_key = _pattern_key(ranks, key)
+    a_key = _pattern_key(alphas, key)
+    rank = ranks.get(r_key, options.get("r", 8))
+    alpha = alphas.get(a_key, options.get("lora_alpha", 8))
+    return rank, alpha, (r_key if r_key in ranks and r_key in (options.get("rank_pattern") or {}) else None)
 
 
 def _pattern_key(patterns: dict[str, Any], key: str) -> str:

@@ -53,7 +53,7 @@ def is_pure(data: dict, named_adapter: bool) -> bool:
     if named_adapter or "peft_type" in data:
         return True
     known = sum(1 for key in data if key in LORA_CONFIG_FIELDS)
-    return known * 2 >= len(data)
+    return known * 3 >= len(data) * 2  # two thirds or more of the keys are LoraConfig fields
 
 
 def to_spec(data: dict, named_adapter: bool = False) -> AdapterSpec:

@@ -246,7 +246,7 @@ def _describe(model: Any, auto_name: str, version: str, trust_remote_code: bool)
         total_parameters=sum(p.numel() for p in model.parameters()),
         architectures=list(getattr(config, "architectures", None) or []),
         trust_remote_code=trust_remote_code,
-        config_facts=_config_facts(text_config),
+        config_facts={**_config_facts(text_config), "is_encoder_decoder": bool(config.is_encoder_decoder)},
     )
 
 

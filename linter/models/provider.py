@@ -31,6 +31,9 @@ class ModelOutcome:
     inventory: Inventory | None = None
     reason: str | None = None
     message: str | None = None
+    #: the task type's auto class has no model for this config; the model was built from
+    #: `architectures` instead so the other checks still run
+    task_type_problem: str | None = None
 
     def describe(self) -> dict[str, Any]:
         """The `model` entry of a file in the JSON report."""
@@ -114,7 +117,17 @@ class ModelProvider:
         source = self.source(ref, revision, config_dir, aliases)
         if not source.ok:
             return ModelOutcome(source, reason=source.reason, message=source.message)
-        class_name = meta.choose_auto_class(source.config, task_type if isinstance(task_type, str) else None)
+        task = task_type if isinstance(task_type, str) else None
+        built = self._build(source, meta.choose_auto_class(source.config, task))
+        problem = None
+        if isinstance(built, meta.ModelBuildError) and built.reason == "no-class-for-task":
+            problem = str(built)
+            built = self._build(source, meta.choose_auto_class(source.config, None))
+        if isinstance(built, meta.ModelBuildError):
+            return ModelOutcome(source, reason=built.reason, message=str(built), task_type_problem=problem)
+        return ModelOutcome(source, built, task_type_problem=problem)
+
+    def _build(self, source: ModelSource, class_name: str) -> Inventory | meta.ModelBuildError:
         key = (config_digest(source.config), class_name, self.trust_remote_code)
         if key not in self._builds:
             try:
@@ -126,7 +139,4 @@ class ModelProvider:
                 )
             except meta.ModelBuildError as exc:
                 self._builds[key] = exc
-        built = self._builds[key]
-        if isinstance(built, meta.ModelBuildError):
-            return ModelOutcome(source, reason=built.reason, message=str(built))
-        return ModelOutcome(source, built)
+        return self._builds[key]

@@ -40,6 +40,8 @@ class Context:
     analysis: TargetAnalysis | None = None
     #: why the model is not available (None when it is, or when none was asked for)
     model_problem: str | None = None
+    #: why the task type does not fit the model (its auto class has no model for this config)
+    task_type_problem: str | None = None
     model_label: str | None = None
     #: what the file was recognised as ("lora", "model-config", "not-mapping", ...)
     kind: str = "lora"

@@ -77,3 +77,24 @@ def schema_problems(ctx: Context, kind: str) -> list:
 
 def schema_for(dialect: str) -> str:
     return {"peft": "peft-lora.schema.json"}.get(dialect, "peft-lora.schema.json")
+
+
+def implied_task_type(inv: Any) -> str | None:
+    """The PEFT task type the model's `architectures` imply, or None."""
+    if inv is None or not inv.architectures:
+        return None
+    arch = inv.architectures[0]
+    for suffix, task in (
+        ("ForSequenceClassification", "SEQ_CLS"),
+        ("ForTokenClassification", "TOKEN_CLS"),
+        ("ForQuestionAnswering", "QUESTION_ANS"),
+        ("ForCausalLM", "CAUSAL_LM"),
+        ("LMHeadModel", "CAUSAL_LM"),
+    ):
+        if arch.endswith(suffix):
+            return task
+    if arch.endswith("ForConditionalGeneration"):
+        return "SEQ_2_SEQ_LM" if inv.config_facts.get("is_encoder_decoder") else "CAUSAL_LM"
+    if arch.endswith("Model"):
+        return "FEATURE_EXTRACTION"
+    return None

@@ -15,10 +15,11 @@ class TargetOutsideSelectedLayers(Rule):
     """A target entry that `layers_to_transform` removes entirely.
 
     ## What it does
-    With `layers_to_transform`, PEFT keeps a matched module only if its name carries a selected
-    layer index. This rule reports a `target_modules` entry whose every match is removed: modules
-    outside the layer lists (`lm_head`, `embed_tokens`) have no layer index at all, and a full
-    name such as `model.layers.3.self_attn.q_proj` is removed unless layer 3 is selected.
+    With `layers_to_transform`, PEFT keeps a module matched by `.`-suffix only if its name
+    carries a selected layer index (an entry equal to a module's full name bypasses the check).
+    This rule reports a `target_modules` entry whose every match is removed: modules outside the
+    layer lists (`embed_tokens`, or `lm_head` written as a suffix) have no layer index at all, and
+    a suffix such as `layers.3.self_attn.q_proj` is removed unless layer 3 is selected.
 
     ## Why it matters
     PEFT drops such entries silently (PEFT issue #1024): the head that was meant to get LoRA does
