@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter.adapter_size import adapter_size
 from linter.diagnostics import Diagnostic, Finding, Level
 from linter.dialects import is_adapter_config_name, recognise
 from linter.discover import Candidate, discover
@@ -34,6 +35,7 @@ class FileResult:
     targeted_modules: list[str] | None = None
     targeted_parameters: list[str] | None = None
     peft_error: str | None = None
+    adapter_size: dict[str, Any] | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -45,6 +47,7 @@ class FileResult:
             "targeted_modules": self.targeted_modules,
             "targeted_parameters": self.targeted_parameters,
             "peft_error": self.peft_error,
+            "adapter_size": self.adapter_size,
         }
 
 
@@ -153,6 +156,15 @@ class Linter:
         file_result.targeted_parameters = ctx.analysis.targeted_parameters
         if ctx.analysis.failures:
             file_result.peft_error = ctx.analysis.failures[0].message
+            return
+        ctx.size = adapter_size(spec.peft_options(), outcome.inventory, ctx.analysis)
+        file_result.adapter_size = {
+            "trainable": ctx.size.trainable,
+            "all_parameters": ctx.size.all_parameters,
+            "base_parameters": ctx.size.base_parameters,
+            "percent_of_base": round(ctx.size.percent_of_base, 6),
+            "exact": ctx.size.exact,
+        }
 
     def _apply(self, ctx: Context, shown: str, settings: Settings) -> list[Diagnostic]:
         selection = RuleSelection.from_settings(settings)

@@ -20,6 +20,17 @@ def render(result: RunResult, *, quiet: bool = False, statistics: bool = False, 
             lines.append(f"{d.path}:{d.span.line}:{d.span.column}: {d.code} {d.message}")
             if d.hint:
                 lines.append(f"    hint: {d.hint}")
+    sized = [f for f in result.files if f.adapter_size] if not (quiet or statistics) else []
+    if sized:
+        lines.append("Adapter sizes:")
+        width = max(len(f.path) for f in sized)
+        for f in sized:
+            size = f.adapter_size
+            approx = "" if size["exact"] else " (approximate)"
+            lines.append(
+                f"  {f.path:{width}}  {size['trainable']:>13,} trainable = "
+                f"{size['percent_of_base']:.4g}% of {size['base_parameters']:,}{approx}"
+            )
     if not quiet:
         errors, warnings, infos = (result.count(level) for level in (Level.ERROR, Level.WARNING, Level.INFO))
         checked = _plural(len(result.files), "LoRA config")

@@ -45,6 +45,9 @@ class Context:
     model_label: str | None = None
     #: what the file was recognised as ("lora", "model-config", "not-mapping", ...)
     kind: str = "lora"
+    #: trainable parameters of the adapter (an `AdapterSize`), when the model is known and PEFT
+    #: would accept the config
+    size: Any = None
     #: per-file results shared between rules (the schema is validated once)
     memo: dict[str, Any] = field(default_factory=dict)
     #: rule option values from the settings, by option name (defaults filled in by the engine)
