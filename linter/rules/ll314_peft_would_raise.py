@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from linter.diagnostics import Finding, Level
+from linter.heads import is_task_head_lora_failure
 from linter.rules.base import Context, Rule, register
 from linter.rules.helpers import failure_pointer
 
@@ -52,6 +53,8 @@ class PeftWouldRaise(Rule):
         for failure in analysis.failures:
             if failure.kind in _REPORTED_ELSEWHERE:
                 continue
+            if is_task_head_lora_failure(ctx.spec, failure):
+                continue  # LL405 reports it at the target entry that puts LoRA on the head
             if failure.kind == "nothing-targeted" and self._explained(ctx):
                 continue
             pointer = failure_pointer(ctx, failure)
