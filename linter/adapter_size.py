@@ -278,11 +278,7 @@ class _Sizer:
             self.options["init_lora_weights"].lower() == "mica"
         ):
             unmodelled += ("init_lora_weights",)
-        if (
-            self.options.get("ensure_weight_tying")
-            and self.inv.tie_word_embeddings
-            and self.inv.tied_parameters
-        ):
+        if self.options.get("ensure_weight_tying") and self.inv.tie_word_embeddings and self.inv.tied_parameters:
             # PEFT rewrites modules_to_save / target_modules to tie the embedding's adapter to the output
             # layer's (`_add_modules_to_save_to_tie`, `_add_targets_to_tie`); `analyze` does not replay it
             unmodelled += ("ensure_weight_tying",)

@@ -56,22 +56,38 @@ def _per_file(values: tuple[str, ...]) -> dict[str, list[str]]:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Rules to run (codes, prefixes or names, comma-separated); replaces the configured set.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Rules to run (codes, prefixes or names, comma-separated); replaces the configured set.",
+)
 @click.option("--extend-select", multiple=True, metavar="RULES", help="Rules to run in addition.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Rules to skip.")
-@click.option("--per-file-ignores", multiple=True, metavar="PATTERN:RULES",
-              help="Rules to skip in files matching a glob, e.g. 'legacy/*.json:LL102'.")
+@click.option(
+    "--per-file-ignores",
+    multiple=True,
+    metavar="PATTERN:RULES",
+    help="Rules to skip in files matching a glob, e.g. 'legacy/*.json:LL102'.",
+)
 @click.option("--exclude", multiple=True, metavar="PATTERN", help="Paths to skip when walking directories.")
 @click.option("--force-exclude", is_flag=True, help="Apply --exclude / exclude to files named explicitly too.")
 @click.option("--model", "model", metavar="REF", help="Base model for every file: a local directory or a Hub id.")
 @click.option("--offline", is_flag=True, help="Never contact the Hub; use local directories and the HF cache.")
-@click.option("--trust-remote-code", is_flag=True,
-              help="Allow building models whose config needs their own Python code (runs that code).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="pyproject.toml to read [tool.lora-lint] from (default: the closest one to each file).")
+@click.option(
+    "--trust-remote-code",
+    is_flag=True,
+    help="Allow building models whose config needs their own Python code (runs that code).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="pyproject.toml to read [tool.lora-lint] from (default: the closest one to each file).",
+)
 @click.option("--isolated", is_flag=True, help="Ignore every pyproject.toml.")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means a fault).")

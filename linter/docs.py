@@ -65,7 +65,9 @@ def rules_page() -> str:
     ]
     rules = list(all_rules().values())
     for rule in rules:
-        parts.append(f"| [`{rule.code}`](#{rule.code.lower()}) | `{rule.name}` | {rule.level.value} | {rule.summary} |")
+        parts.append(
+            f"| [`{rule.code}`](#{rule.code.lower()}) | `{rule.name}` | {rule.level.value} | {rule.summary} |"
+        )
     parts.append("")
     for rule in rules:
         parts.append(f'<a id="{rule.code.lower()}"></a>\n')

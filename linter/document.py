@@ -195,9 +195,7 @@ class _Walker:
         try:
             for source in reversed(sources):
                 if not isinstance(source, MappingNode):
-                    raise ConstructorError(
-                        None, None, "a YAML merge key (<<) needs a mapping", source.start_mark
-                    )
+                    raise ConstructorError(None, None, "a YAML merge key (<<) needs a mapping", source.start_mark)
                 _require_tag(source, _MAP_TAG)
                 self.visited += 1
                 merged.update(self._mapping(source, pointer, depth + 1))

@@ -350,9 +350,7 @@ class _Analyzer:
         targets = config.target_modules
         if isinstance(targets, list) and len(targets) >= pf.MIN_TARGET_MODULES_FOR_OPTIMIZATION:
             suffixes = tuple("." + t for t in targets)
-            others = [
-                m.name for m in self.inv.modules if m.name not in targets and not m.name.endswith(suffixes)
-            ]
+            others = [m.name for m in self.inv.modules if m.name not in targets and not m.name.endswith(suffixes)]
             try:
                 condensed = find_minimal_target_modules(targets, others)
             except ValueError as exc:
@@ -494,9 +492,7 @@ class _Analyzer:
         elif not excluded and unmatched:
             message = "no entry of target_modules matches a module of this model"
         else:
-            message = (
-                "no module is left to adapt: the matches are excluded by exclude_modules or modules_to_save"
-            )
+            message = "no module is left to adapt: the matches are excluded by exclude_modules or modules_to_save"
         if result.dropped_by_layers and not excluded:
             message += " in the layers selected by layers_to_transform"
         self.fail("nothing-targeted", message, "target_modules")

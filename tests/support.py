@@ -24,9 +24,7 @@ class Completed:
         return json.loads(self.stdout)
 
 
-def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300
-) -> Completed:
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 300) -> Completed:
     """Run `python -m linter ARGS` as a real subprocess, with the test's environment."""
     full_env = dict(os.environ)
     full_env.update(env or {})

@@ -368,7 +368,5 @@ def test_adapter_size_on_conv_and_mha_layers(name: str) -> None:
     size = adapter_size(options, inv, analysis)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = get_peft_model(
-            _toy_model(), LoraConfig(**copy.deepcopy(options))
-        ).get_nb_trainable_parameters()
+        expected = get_peft_model(_toy_model(), LoraConfig(**copy.deepcopy(options))).get_nb_trainable_parameters()
     assert (size.trainable, size.all_parameters) == expected, f"toy {name}: {options}"

@@ -153,8 +153,10 @@ def test_quiet_prints_findings_only_and_model_override(tmp_path: Path) -> None:
     result = run_cli("-q", "--model", str(FIXTURE_MODELS / "gpt2"), ".", cwd=tmp_path)
     assert result.code == 1
     lines = result.stdout.splitlines()
-    assert any(line.startswith("adapter_config.json:5:5: LL301 `q_proj` matches no module of GPT2LMHeadModel")
-               for line in lines)
+    assert any(
+        line.startswith("adapter_config.json:5:5: LL301 `q_proj` matches no module of GPT2LMHeadModel")
+        for line in lines
+    )
     assert all(line.startswith(("adapter_config.json:", "    hint:")) for line in lines)  # no summary
 
 

@@ -161,9 +161,7 @@ def generate(arch: str, task: str | None, model: Any, seed: int) -> list[dict[st
         lambda: {"target_modules": pick(real, 2), "exclude_modules": pick(real + ["nothing"], 1)},
         lambda: {"target_modules": None},
         lambda: {"target_modules": ["w1", "w2", "w3"][: rng.randint(1, 3)]},
-        lambda: {
-            "target_modules": ["gate_proj", "up_proj", "down_proj"][: rng.randint(1, 3)] + pick(real, 1)
-        },
+        lambda: {"target_modules": ["gate_proj", "up_proj", "down_proj"][: rng.randint(1, 3)] + pick(real, 1)},
         lambda: {"target_modules": [], "target_parameters": pick(pools["params"] + ["experts.bogus"], 1)},
         lambda: {"target_modules": pick(real, 1), "target_parameters": pick(pools["params"], 1)},
         lambda: {"target_modules": pick(real, 2), "rank_pattern": {rng.choice(real + ["nothing"]): 4}},

@@ -190,8 +190,7 @@ VALID_YAML = [
     BLOCK_YAML,
     "r: 8\nlora_alpha: 1e5\nbias: none\ntask_type: CAUSAL_LM\nuse_dora: yes\ninit_lora_weights: false\n",
     "target_modules: q_proj|v_proj\nmodules_to_save: ~\nrevision: null\nnote: |\n  multi\n  line\n",
-    "rank_pattern: {q_proj: 16, 'model\\.layers\\.0\\..*': 4}\n"
-    "alpha_pattern: {}\nlayers_to_transform: [0, 1, 2]\n",
+    "rank_pattern: {q_proj: 16, 'model\\.layers\\.0\\..*': 4}\nalpha_pattern: {}\nlayers_to_transform: [0, 1, 2]\n",
     "a: &a [1, 2]\nb: *a\nc: {x: 1}\n",
     "- 1\n- two\n- {three: 3}\n",
     "just a string\n",

@@ -340,19 +340,11 @@ def test_positions_in_yaml(tmp_path: Path, linter: Linter) -> None:
     llama, t5, bert = (FIXTURE_MODELS / name for name in ("llama", "t5", "bert"))
     files = {
         "head.yaml": (
-            f"base_model_name_or_path: {llama}\n"
-            "task_type: TOKEN_CLS\n"
-            "r: 8\n"
-            "target_modules: [q_proj, v_proj, score]\n",
+            f"base_model_name_or_path: {llama}\ntask_type: TOKEN_CLS\nr: 8\ntarget_modules: [q_proj, v_proj, score]\n",
             [("LL405", "target_modules", "score")],
         ),
         "t5.yaml": (
-            f"base_model_name_or_path: {t5}\n"
-            "r: 8\n"
-            "task_type: QUESTION_ANS\n"
-            "target_modules:\n"
-            "  - q\n"
-            "  - qa_outputs\n",
+            f"base_model_name_or_path: {t5}\nr: 8\ntask_type: QUESTION_ANS\ntarget_modules:\n  - q\n  - qa_outputs\n",
             [("LL405", "- qa_outputs", "qa_outputs")],
         ),
         "t5cls.yaml": (

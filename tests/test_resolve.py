@@ -63,9 +63,7 @@ def copy_model(src: Path, dest: Path) -> Path:
     return dest
 
 
-def seed_cache(
-    cache: Path, repo_id: str, config_file: Path, commit: str, refs: tuple[str, ...] = ("main",)
-) -> Path:
+def seed_cache(cache: Path, repo_id: str, config_file: Path, commit: str, refs: tuple[str, ...] = ("main",)) -> Path:
     """Lay out `config.json` of `repo_id` the way huggingface_hub does: a blob, a snapshot symlink, refs."""
     repo_dir = cache / ("models--" + repo_id.replace("/", "--"))
     body = config_file.read_bytes()
@@ -143,9 +141,7 @@ def hf_constants(isolated_hub: Path) -> Path:
 
 
 class Route:
-    def __init__(
-        self, status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None, delay: float = 0
-    ):
+    def __init__(self, status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None, delay: float = 0):
         self.status, self.body, self.headers, self.delay = status, body, headers or {}, delay
 
 
@@ -328,17 +324,11 @@ def test_cli_local_directories(tmp_path: Path, hub: HubStub) -> None:
 
     entry = by_path(report, cwd_rel, work)
     assert_available(report, entry, "local", "LlamaForCausalLM")
-    assert (
-        Path(entry["model"]["config_path"]).resolve()
-        == (work / "models" / "tiny-llama" / "config.json").resolve()
-    )
+    assert Path(entry["model"]["config_path"]).resolve() == (work / "models" / "tiny-llama" / "config.json").resolve()
 
     entry = by_path(report, cfg_rel, work)
     assert_available(report, entry, "local", "GPT2LMHeadModel")
-    assert (
-        Path(entry["model"]["config_path"]).resolve()
-        == (proj / "models" / "tiny-gpt2" / "config.json").resolve()
-    )
+    assert Path(entry["model"]["config_path"]).resolve() == (proj / "models" / "tiny-gpt2" / "config.json").resolve()
 
     entry = by_path(report, no_config, work)
     assert_unavailable(report, entry, "no-config")
@@ -386,10 +376,7 @@ def test_pyproject_alias_is_relative_to_the_pyproject(tmp_path: Path) -> None:
     deeper = repo / "configs" / "deeper"
     deeper.mkdir(parents=True)
     settings = load_settings(deeper)  # found by walking up from the working directory
-    assert (
-        settings.path == repo / "pyproject.toml"
-        or settings.path.resolve() == (repo / "pyproject.toml").resolve()
-    )
+    assert settings.path == repo / "pyproject.toml" or settings.path.resolve() == (repo / "pyproject.toml").resolve()
     source = resolve_model("org/tiny-llama", cwd=deeper, config_dir=deeper, aliases=settings.models)
     assert source.ok and source.origin == "pyproject"
     assert source.config_path.resolve() == (repo / "vendor" / "tiny-llama" / "config.json").resolve()
@@ -409,10 +396,7 @@ def test_cli_pyproject_maps_hub_id_to_local_dir(tmp_path: Path) -> None:
     report = result.json()
     entry = by_path(report, mapped, tmp_path)
     assert_available(report, entry, "pyproject", "LlamaForCausalLM")
-    assert (
-        Path(entry["model"]["config_path"]).resolve()
-        == (tmp_path / "vendor/tiny-llama/config.json").resolve()
-    )
+    assert Path(entry["model"]["config_path"]).resolve() == (tmp_path / "vendor/tiny-llama/config.json").resolve()
     assert_unavailable(report, by_path(report, unmapped, tmp_path), "offline")
 
 
@@ -543,9 +527,7 @@ def test_hub_without_commit_header_is_not_cached(hf_constants: Path, tmp_path: P
     assert not (hf_constants / "models--org--tiny-llama").exists()
 
 
-def test_hub_no_token_sends_no_authorization(
-    tmp_path: Path, hub: HubStub, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_hub_no_token_sends_no_authorization(tmp_path: Path, hub: HubStub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_TOKEN")
     hub.config("org/tiny-llama", LLAMA / "config.json", commit=COMMIT_MAIN)
     assert fetch_hub_config("org/tiny-llama", None, timeout=5).ok
@@ -570,9 +552,7 @@ HTTP_ERRORS = [
     pytest.param(404, {"X-Error-Code": "RevisionNotFound"}, b"", "revision-not-found", id="404-revision"),
     pytest.param(500, {}, b"", "hub-error", id="500"),
     pytest.param(502, {}, b"<html>bad gateway</html>", "hub-error", id="502"),
-    pytest.param(
-        200, {"X-Repo-Commit": COMMIT_MAIN}, b"<html>not json</html>", "bad-config", id="200-not-json"
-    ),
+    pytest.param(200, {"X-Repo-Commit": COMMIT_MAIN}, b"<html>not json</html>", "bad-config", id="200-not-json"),
     pytest.param(200, {}, b"[1, 2, 3]", "bad-config", id="200-list"),
     pytest.param(200, {}, b"\xff\xfe\x00garbage", "bad-config", id="200-not-utf8"),
 ]
@@ -668,9 +648,7 @@ def test_redirect_loop_is_bounded(tmp_path: Path, hub: HubStub) -> None:
 
 
 @pytest.mark.parametrize("how", ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "offline-flag"])
-def test_offline_makes_no_requests(
-    tmp_path: Path, hub: HubStub, monkeypatch: pytest.MonkeyPatch, how: str
-) -> None:
+def test_offline_makes_no_requests(tmp_path: Path, hub: HubStub, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     hub.config("org/tiny-llama", LLAMA / "config.json", commit=COMMIT_MAIN)
     if how != "offline-flag":
         monkeypatch.setenv(how, "1")
@@ -703,10 +681,7 @@ def test_cli_hub_success_then_cache(hf_constants: Path, tmp_path: Path, hub: Hub
     repo_dir = hf_constants / "models--org--tiny-llama"
     assert (repo_dir / "refs" / "main").read_text() == COMMIT_MAIN
     assert (repo_dir / "refs" / "v2").read_text() == COMMIT_V2
-    assert (
-        json.loads((repo_dir / "snapshots" / COMMIT_MAIN / "config.json").read_text())["model_type"]
-        == "llama"
-    )
+    assert json.loads((repo_dir / "snapshots" / COMMIT_MAIN / "config.json").read_text())["model_type"] == "llama"
 
     offline = run_cli(".", "--format", "json", cwd=tmp_path, env={"HF_HUB_OFFLINE": "1"}, timeout=CLI_TIMEOUT)
     assert_ran_on(offline)
@@ -820,9 +795,7 @@ class RawServer:
     ],
     ids=["bad-status-line", "broken-chunking"],
 )
-def test_malformed_hub_answers_are_a_reason_not_a_crash(
-    answer: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_malformed_hub_answers_are_a_reason_not_a_crash(answer: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     server = RawServer(lambda conn: conn.sendall(answer))
     try:
         monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
@@ -853,9 +826,7 @@ def test_hub_timeout_is_a_total_deadline(monkeypatch: pytest.MonkeyPatch) -> Non
     assert elapsed < 2.0
 
 
-def test_revision_with_slashes_is_cached_where_huggingface_hub_looks(
-    hf_constants: Path, hub: HubStub
-) -> None:
+def test_revision_with_slashes_is_cached_where_huggingface_hub_looks(hf_constants: Path, hub: HubStub) -> None:
     hub.config("org/pr-model", LLAMA / "config.json", rev="refs%2Fpr%2F1", commit=COMMIT_V2)
     assert fetch_hub_config("org/pr-model", "refs/pr/1", timeout=5).ok
     assert (hf_constants / "models--org--pr-model" / "refs" / "refs" / "pr" / "1").read_text() == COMMIT_V2

@@ -68,9 +68,7 @@ def test_rule_case(code: str, case: dict[str, Any], tmp_path: Path) -> None:
     resolver.fixed = settings
     linter = Linter(_provider(case.get("model")), settings=resolver, cwd=tmp_path)
     result = linter.lint(Candidate(path, True))
-    found = Counter(
-        f"{d.span.line}:{d.span.column}" for d in (result.diagnostics if result else []) if d.code == code
-    )
+    found = Counter(f"{d.span.line}:{d.span.column}" for d in (result.diagnostics if result else []) if d.code == code)
     assert found == Counter(case["expect"]), [
         f"{d.span.line}:{d.span.column} {d.code} {d.message}" for d in (result.diagnostics if result else [])
     ]

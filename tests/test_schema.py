@@ -211,8 +211,7 @@ INVALID = [
     (
         {"target_modules": 5},
         ("target_modules",),
-        '`target_modules` must be a list of module names, a regex string, "all-linear", or null, '
-        "got an integer 5",
+        '`target_modules` must be a list of module names, a regex string, "all-linear", or null, got an integer 5',
         None,
     ),
     (

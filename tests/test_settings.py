@@ -163,7 +163,7 @@ def test_strict_exit_zero_and_statistics(tmp_path: Path) -> None:
         ('selct = ["LL3"]\n', "unknown setting `selct` in [tool.lora-lint] (did you mean `select`?)"),
         ('select = ["LL9"]\n', "unknown rule selector `LL9`"),
         ('ignore = ["unknown-kye"]\n', "(did you mean `unknown-key`?)"),
-        ('peft-version = 13\n', "peft-version must be str"),
+        ("peft-version = 13\n", "peft-version must be str"),
     ],
 )
 def test_bad_settings_are_usage_errors(tmp_path: Path, table: str, message: str) -> None:
@@ -178,8 +178,11 @@ def test_bad_cli_selector_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_rule_options_reach_rules(tmp_path: Path) -> None:
-    project = _project(tmp_path, 'scale-range = [0.01, 100.0]\npeft-version = "0.6"\nignore = ["LL201"]\n',
-                       config="r: 8\nlora_alpha: 1\ntarget_modules: [q_proj]\nuse_rslora: true\n")
+    project = _project(
+        tmp_path,
+        'scale-range = [0.01, 100.0]\npeft-version = "0.6"\nignore = ["LL201"]\n',
+        config="r: 8\nlora_alpha: 1\ntarget_modules: [q_proj]\nuse_rslora: true\n",
+    )
     result = run_cli("--format", "json", ".", cwd=project)
     assert [(d["code"], d["line"]) for d in result.json()["diagnostics"]] == [("LL411", 4)]
 

@@ -111,9 +111,7 @@ def _load_config(config_dict: dict[str, Any], model_dir: Path | None, trust_remo
                 warnings.simplefilter("ignore")
                 return CONFIG_MAPPING[model_type].from_dict(dict(config_dict))
         except Exception as exc:  # noqa: BLE001
-            raise ModelBuildError(
-                "bad-config", f"config.json is not a valid {model_type} config: {exc}"
-            ) from exc
+            raise ModelBuildError("bad-config", f"config.json is not a valid {model_type} config: {exc}") from exc
     if "auto_map" in config_dict:
         if not trust_remote_code:
             raise ModelBuildError(

@@ -96,11 +96,7 @@ def _local(ref: str, bases: list[Path]) -> Path | None:
 
 
 def _looks_like_path(ref: str) -> bool:
-    return (
-        ref.startswith(("/", "./", "../", "~", "\\"))
-        or (len(ref) > 1 and ref[1] == ":")
-        or ref.count("/") > 1
-    )
+    return ref.startswith(("/", "./", "../", "~", "\\")) or (len(ref) > 1 and ref[1] == ":") or ref.count("/") > 1
 
 
 def cached_config(repo_id: str, revision: str | None) -> Path | None:
@@ -172,13 +168,9 @@ def fetch_hub_config(repo_id: str, revision: str | None, timeout: float) -> Mode
             body = _read_until(response, deadline)
             commit = response.headers.get("X-Repo-Commit")
     except urllib.error.HTTPError as exc:
-        return ModelSource(
-            repo_id, revision, "hub", reason=_http_reason(exc), message=_http_message(exc, where)
-        )
+        return ModelSource(repo_id, revision, "hub", reason=_http_reason(exc), message=_http_message(exc, where))
     except (TimeoutError, OSError) as exc:
-        reason = (
-            "timeout" if "timed out" in str(exc).lower() or isinstance(exc, TimeoutError) else "unreachable"
-        )
+        reason = "timeout" if "timed out" in str(exc).lower() or isinstance(exc, TimeoutError) else "unreachable"
         text = f"timed out after {timeout:g}s" if reason == "timeout" else "connection failed"
         return ModelSource(repo_id, revision, "hub", reason=reason, message=f"Hub request for {where} {text}")
     except (http.client.HTTPException, ValueError) as exc:
@@ -315,9 +307,7 @@ def resolve_model(
             message="no base model named: set base_model_name_or_path or pass --model",
         )
     if not isinstance(ref, str):
-        return ModelSource(
-            str(ref), None, reason="bad-ref", message="the base model reference is not a string"
-        )
+        return ModelSource(str(ref), None, reason="bad-ref", message="the base model reference is not a string")
     if not isinstance(revision, str) or not revision:
         revision = None
     if len(ref) > limits.MAX_MODEL_REF_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in ref):

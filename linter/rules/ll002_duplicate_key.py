@@ -43,8 +43,7 @@ class DuplicateKey(Rule):
         for dup in ctx.document.duplicates:
             key = dup.pointer[-1]
             yield Finding(
-                f"duplicate key `{key}`: the value at line {dup.first_span.line} is silently replaced "
-                "by this one",
+                f"duplicate key `{key}`: the value at line {dup.first_span.line} is silently replaced by this one",
                 span=dup.span,
                 hint="keep one of the two",
             )

@@ -37,7 +37,5 @@ class NotAMapping(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         data = ctx.document.data
         found = "nothing" if data is None else type(data).__name__
-        found = {"list": "a list", "str": "a string", "int": "a number", "float": "a number"}.get(
-            found, found
-        )
+        found = {"list": "a list", "str": "a string", "int": "a number", "float": "a number"}.get(found, found)
         yield Finding(f"adapter_config.json must hold a JSON object of LoraConfig fields, found {found}")

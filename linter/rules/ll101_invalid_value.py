@@ -49,10 +49,7 @@ class InvalidValue(Rule):
         for pointer, problem in schema_problems(ctx, "invalid-value"):
             level = None
             message = problem.message
-            if (
-                pointer[len(spec.root) :][:1] == ("loftq_config",)
-                and spec.get("init_lora_weights") != "loftq"
-            ):
+            if pointer[len(spec.root) :][:1] == ("loftq_config",) and spec.get("init_lora_weights") != "loftq":
                 # LoraConfig resets an unused loftq_config to {} with a warning
                 level = Level.WARNING
                 message += "; PEFT ignores it unless init_lora_weights is loftq"

@@ -64,9 +64,7 @@ class RegexMatchesNothing(Rule):
             return
         if is_all_linear(value):
             if not any(m.kind in ("linear", "conv1d_hf") for m in inv.modules):
-                yield Finding(
-                    f"`all-linear` matches nothing: {ctx.model_name} has no Linear layer", pointer=pointer
-                )
+                yield Finding(f"`all-linear` matches nothing: {ctx.model_name} has no Linear layer", pointer=pointer)
             return
         try:
             pattern = re.compile(value)

@@ -92,9 +92,7 @@ class UnsupportedTargetModule(Rule):
             for entry in entries:
                 hits = [m for m in unsupported if m.name in entry.matches]
                 if hits:
-                    yield self._finding(
-                        inv, hits, f"`{entry.value}`", spec.pointer("target_modules", entry.index)
-                    )
+                    yield self._finding(inv, hits, f"`{entry.value}`", spec.pointer("target_modules", entry.index))
         else:
             yield self._finding(inv, unsupported, "`target_modules`", spec.pointer("target_modules"))
 

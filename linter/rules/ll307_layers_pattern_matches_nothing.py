@@ -53,9 +53,7 @@ class LayersPatternMatchesNothing(Rule):
         for index, entry in items:
             if not isinstance(entry, str) or layer_indices(inv, [entry]):
                 continue
-            pointer = (
-                spec.pointer("layers_pattern", index) if index is not None else spec.pointer("layers_pattern")
-            )
+            pointer = spec.pointer("layers_pattern", index) if index is not None else spec.pointer("layers_pattern")
             close = close_names(entry, leaves, n=1) or leaves[:1]
             yield Finding(
                 f"layers_pattern `{entry}` names no layer list of {ctx.model_name}"

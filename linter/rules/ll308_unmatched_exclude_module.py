@@ -58,8 +58,7 @@ class UnmatchedExcludeModule(Rule):
                 continue
             suggestions, _ = suggest_module_names(entry.value, inv)
             yield Finding(
-                f"exclude_modules entry `{entry.value}` matches no module of {ctx.model_name}: "
-                "it excludes nothing",
+                f"exclude_modules entry `{entry.value}` matches no module of {ctx.model_name}: it excludes nothing",
                 pointer=spec.pointer("exclude_modules", entry.index),
                 hint=f"did you mean {format_names(suggestions)}?" if suggestions else None,
                 fix_suggestions=tuple(suggestions),

@@ -56,9 +56,7 @@ class TargetOutsideSelectedLayers(Rule):
         for entry in analysis.target_entries:
             if not entry.matches or entry.converted_to or not all(m in dropped for m in entry.matches):
                 continue
-            indices = sorted(
-                {i for i in (layer_index_of(m, pattern) for m in entry.matches) if i is not None}
-            )
+            indices = sorted({i for i in (layer_index_of(m, pattern) for m in entry.matches) if i is not None})
             if not indices:
                 why = "they are outside the layer lists and have no layer index"
             else:

@@ -55,9 +55,7 @@ class ClassificationHeadNotSaved(Rule):
         if task not in heads.HEAD_TASKS or analysis.failures:
             return  # PEFT raises: the rules for the error say what to change first
         suffixes = " or ".join(f"`{s}`" for s in heads.task_suffixes(spec))
-        pointer = (
-            spec.pointer("modules_to_save") if spec.has("modules_to_save") else spec.pointer("task_type")
-        )
+        pointer = spec.pointer("modules_to_save") if spec.has("modules_to_save") else spec.pointer("task_type")
         for head in heads.task_heads(inv):
             missing = heads.untrained_layers(inv, analysis, head)
             if not missing:

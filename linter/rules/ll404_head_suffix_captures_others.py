@@ -78,9 +78,7 @@ class HeadSuffixCapturesOthers(Rule):
             keep = [h for h in sorted(task_heads) if not name.endswith(h)]
             hint = None
             if keep and len(keep) == len(task_heads):
-                hint = (
-                    f"to train only the head, remove task_type and set modules_to_save: [{', '.join(keep)}]"
-                )
+                hint = f"to train only the head, remove task_type and set modules_to_save: [{', '.join(keep)}]"
             yield Finding(
                 message + f", although it is a pretrained layer of {ctx.model_name}, not part of the head",
                 pointer=spec.pointer("task_type"),

@@ -53,7 +53,9 @@ class ClassificationFfnTargets(Rule):
         if not ffn:
             return
         added = sum(
-            lora_parameters(inv.module(n).in_features, inv.module(n).out_features, rank_and_alpha(options, analysis, n)[0])
+            lora_parameters(
+                inv.module(n).in_features, inv.module(n).out_features, rank_and_alpha(options, analysis, n)[0]
+            )
             for n in ffn
         )
         leaves = sorted({".".join(n.split(".")[-2:]) for n in ffn})

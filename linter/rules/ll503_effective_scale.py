@@ -39,9 +39,7 @@ class EffectiveScale(Rule):
     name = "effective-scale"
     level = Level.INFO
     summary = "lora_alpha / r (or / sqrt(r) with use_rslora) is outside the configured range."
-    options = (
-        RuleOption("scale-range", (list,), [0.25, 4.0], "lowest and highest effective scale accepted"),
-    )
+    options = (RuleOption("scale-range", (list,), [0.25, 4.0], "lowest and highest effective scale accepted"),)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec = ctx.spec
