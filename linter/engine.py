@@ -134,7 +134,7 @@ class Linter:
             return None
         ctx = Context(doc, recognition.spec, kind=recognition.kind)
         file_result = FileResult(shown, recognition.dialect, recognition.kind)
-        if recognition.kind == "lora":
+        if recognition.kind == "lora" and recognition.spec.enabled:
             self._attach_model(ctx, path, file_result, settings)
         file_result.diagnostics = self._apply(ctx, shown, settings)
         return file_result
@@ -151,6 +151,7 @@ class Linter:
                 ctx.model_problem = outcome.message
             return
         ctx.inventory = outcome.inventory
+        ctx.spec = spec = spec.resolved(outcome.inventory)
         ctx.analysis = analyze(spec.peft_options(), outcome.inventory)
         file_result.targeted_modules = ctx.analysis.targeted_modules
         file_result.targeted_parameters = ctx.analysis.targeted_parameters
@@ -177,6 +178,8 @@ class Linter:
             if ctx.kind not in rule.applies_to or not selection.enabled(type(rule)):
                 continue
             if rule.requires_model and ctx.analysis is None:
+                continue
+            if ctx.spec is not None and not ctx.spec.enabled and not rule.applies_when_disabled:
                 continue
             for finding in rule.check(ctx):
                 diagnostic = self._diagnostic(rule, finding, ctx, shown)

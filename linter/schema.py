@@ -221,10 +221,41 @@ def _unknown_keys(root: dict[str, Any], error: ValidationError) -> list[SchemaPr
     return problems
 
 
+def _namespace_keys(root: dict[str, Any], schema: Any, data: Any, pointer: Pointer) -> list[SchemaProblem]:
+    """Unknown keys inside a framework's LoRA namespaces (`x-lora-namespaces`: key prefixes).
+
+    A framework schema describes only the LoRA-relevant keys of a training config, so it cannot
+    refuse every other key; it refuses the keys that look like LoRA options and are not among them
+    (`lora_target_module`, `peft_use_dorra`), which the frameworks drop silently.
+    """
+    if not isinstance(schema, dict) or not isinstance(data, dict):
+        return []
+    properties = schema.get("properties", {})
+    namespaces = schema.get("x-lora-namespaces")
+    problems = []
+    for key, value in data.items():
+        if key in properties:
+            problems.extend(_namespace_keys(root, properties[key], value, pointer + (key,)))
+        elif namespaces is not None and isinstance(key, str) and any(key.startswith(p) for p in namespaces):
+            close = close_names(key, list(properties), n=1, cutoff=0.7)
+            effect = root.get("x-unknown-key-effect", "the framework ignores it")
+            problems.append(
+                SchemaProblem(
+                    "unknown-key",
+                    pointer + (key,),
+                    f"unknown key `{key}`: {effect}",
+                    on_key=True,
+                    hint=f"did you mean `{close[0]}`?" if close else None,
+                    fix_suggestions=tuple(close),
+                )
+            )
+    return problems
+
+
 def validate(data: Any, schema_name: str) -> list[SchemaProblem]:
     """All schema problems of `data`, ordered by pointer."""
     root = load_schema(schema_name)
-    problems: list[SchemaProblem] = []
+    problems: list[SchemaProblem] = _namespace_keys(root, root, data, ())
     seen: set[tuple] = set()
     for error in _validator(schema_name).iter_errors(data):
         path = list(error.schema_path)

@@ -8,10 +8,13 @@ point at the user's own line and column. `peft_options()` gives the keyword argu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
-from linter.diagnostics import Pointer
+from linter.diagnostics import Level, Pointer
+
+if TYPE_CHECKING:
+    from linter.models.inventory import Inventory
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,35 @@ class Field:
         return self.pointer + (index,)
 
 
+@dataclass(frozen=True)
+class Pitfall:
+    """A framework-specific trap a dialect found while translating the file (see rules LL6xx).
+
+    `kind` names the rule that reports it; the dialect knows the framework's code, the rule only
+    formats the finding.
+    """
+
+    kind: str
+    message: str
+    pointer: Pointer = ()
+    on_key: bool = False
+    hint: str | None = None
+    fix_suggestions: tuple[str, ...] = ()
+    level: Level | None = None
+
+
+@dataclass(frozen=True)
+class LinearTargets:
+    """A framework's own "every linear layer" switch, expanded against the model.
+
+    `flavor` says whose rules apply (`axolotl`, `llamafactory`, `llamafactory-v1`); `pointer` is
+    the key that asked for it, so the expanded entries point back at it.
+    """
+
+    flavor: str
+    pointer: Pointer
+
+
 @dataclass
 class AdapterSpec:
     """The LoRA options of one file, keyed by PEFT LoraConfig field name."""
@@ -45,6 +77,14 @@ class AdapterSpec:
     #: every key of the mapping should be a LoRA option (False for project configs that mix in
     #: their own settings: only keys that look like misspelt LoRA options are reported)
     strict_keys: bool = True
+    #: the JSON Schema (in schemas/) that checks this dialect's LoRA keys
+    schema: str = "peft-lora.schema.json"
+    #: False when the framework config does not train LoRA at all (full fine-tune, `use_peft`
+    #: off): only the rules about inert LoRA settings and the schema apply
+    enabled: bool = True
+    #: the framework's all-linear switch, expanded by `resolved()` once the model is known
+    linear_targets: LinearTargets | None = None
+    pitfalls: list[Pitfall] = field(default_factory=list)
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -76,3 +116,33 @@ class AdapterSpec:
     def peft_options(self) -> dict[str, Any]:
         """The LoraConfig keyword arguments this spec stands for (only the ones that were set)."""
         return {name: f.value for name, f in self.fields.items()}
+
+    def resolved(self, inv: Inventory) -> AdapterSpec:
+        """This spec with the framework's all-linear switch expanded into module names.
+
+        The expanded names are appended to `target_modules` as the framework does, each pointing
+        at the key that asked for them, so entry-level rules keep working.
+        """
+        if self.linear_targets is None:
+            return self
+        from linter.dialects.linear import linear_leaf_names
+
+        names = linear_leaf_names(inv, self.linear_targets.flavor)
+        current = self.fields.get("target_modules")
+        if current is None or current.value is None:
+            base: list[Any] = []
+            pointers: list[Pointer] = []
+        elif isinstance(current.value, list):
+            base = list(current.value)
+            pointers = [current.item_pointer(i) or self.root for i in range(len(base))]
+        else:  # a string is wrapped into a one-entry list (axolotl), a literal name
+            base = [current.value]
+            pointers = [current.pointer or self.root]
+        added = [n for n in names if n not in base]
+        fields = dict(self.fields)
+        fields["target_modules"] = Field(
+            base + added,
+            current.pointer if current is not None and current.pointer is not None else self.linear_targets.pointer,
+            tuple(pointers) + (self.linear_targets.pointer,) * len(added),
+        )
+        return replace(self, fields=fields)

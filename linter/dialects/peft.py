@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from linter.diagnostics import Pointer
 from linter.peft_facts import LORA_CONFIG_FIELDS
 from linter.spec import AdapterSpec, Field
 
@@ -59,8 +60,61 @@ def is_pure(data: dict, named_adapter: bool) -> bool:
 def to_spec(data: dict, named_adapter: bool = False) -> AdapterSpec:
     fields = {key: Field(value, (key,)) for key, value in data.items() if key in LORA_CONFIG_FIELDS}
     if "base_model_name_or_path" not in fields:
-        for key in MODEL_KEYS:
-            if isinstance(data.get(key), str):
-                fields["base_model_name_or_path"] = Field(data[key], (key,))
-                break
+        model = _model_key(data, ())
+        if model is not None:
+            fields["base_model_name_or_path"] = model
     return AdapterSpec(NAME, fields, strict_keys=is_pure(data, named_adapter))
+
+
+#: Keys that hold a LoraConfig's keyword arguments inside a project config.
+SECTION_KEYS = ("peft_config", "lora_config", "lora")
+
+
+def _is_lora_section(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    known = [key for key in value if key in LORA_CONFIG_FIELDS]
+    return len(known) >= 2 and any(k in value for k in ("r", "target_modules", "peft_type", "lora_alpha"))
+
+
+def find_section(data: dict, pointer: Pointer = (), depth: int = 0) -> Pointer | None:
+    """The pointer of the first `peft_config:` / `lora_config:` / `lora:` mapping of LoraConfig keywords."""
+    for key, value in data.items():
+        if key in SECTION_KEYS and _is_lora_section(value):
+            return pointer + (key,)
+    if depth < 3:
+        for key, value in data.items():
+            if isinstance(value, dict):
+                found = find_section(value, pointer + (key,), depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _at(data: Any, pointer: Pointer) -> Any:
+    for part in pointer:
+        data = data[part]
+    return data
+
+
+def _model_key(data: dict, pointer: Pointer) -> Field | None:
+    """The nearest string under a model key: in the mapping at `pointer`, then in its ancestors."""
+    while True:
+        mapping = _at(data, pointer)
+        for key in MODEL_KEYS + ("base_model_name_or_path",):
+            if isinstance(mapping, dict) and isinstance(mapping.get(key), str):
+                return Field(mapping[key], pointer + (key,))
+        if not pointer:
+            return None
+        pointer = pointer[:-1]
+
+
+def section_spec(data: dict, section: Pointer) -> AdapterSpec:
+    """A project config with a LoraConfig section: the section is the spec, the model the nearest key."""
+    mapping = _at(data, section)
+    fields = {key: Field(value, section + (key,)) for key, value in mapping.items() if key in LORA_CONFIG_FIELDS}
+    if "base_model_name_or_path" not in fields:
+        model = _model_key(data, section[:-1])
+        if model is not None:
+            fields["base_model_name_or_path"] = model
+    return AdapterSpec(NAME, fields, root=section, strict_keys=True)

@@ -73,6 +73,8 @@ class Rule:
     requires_model: ClassVar[bool] = False
     #: guidance rules that run only when selected by their code or name
     opt_in: ClassVar[bool] = False
+    #: also run on framework configs that do not train LoRA (full fine-tune, `use_peft` off)
+    applies_when_disabled: ClassVar[bool] = False
     #: settings this rule reads
     options: ClassVar[tuple[RuleOption, ...]] = ()
     #: kinds of file the rule applies to

@@ -69,14 +69,11 @@ def schema_problems(ctx: Context, kind: str) -> list:
         data = ctx.document.data
         for part in spec.root if spec is not None else ():
             data = data[part]
-        cache["all"] = validate(data, schema_for(spec.dialect if spec else "peft"))
+        cache["all"] = validate(data, spec.schema if spec is not None else "peft-lora.schema.json")
         cache["root"] = spec.root if spec is not None else ()
     root = cache["root"]
     return [(root + p.pointer, p) for p in cache["all"] if p.kind == kind]
 
-
-def schema_for(dialect: str) -> str:
-    return {"peft": "peft-lora.schema.json"}.get(dialect, "peft-lora.schema.json")
 
 
 def implied_task_type(inv: Any) -> str | None:
@@ -98,3 +95,19 @@ def implied_task_type(inv: Any) -> str | None:
     if arch.endswith("Model"):
         return "FEATURE_EXTRACTION"
     return None
+
+
+def pitfall_findings(ctx: Context, kind: str):
+    """Findings for the pitfalls of one kind that the dialect recorded while reading the file."""
+    from linter.diagnostics import Finding
+
+    for pitfall in ctx.spec.pitfalls if ctx.spec is not None else ():
+        if pitfall.kind == kind:
+            yield Finding(
+                pitfall.message,
+                pointer=pitfall.pointer,
+                on_key=pitfall.on_key,
+                hint=pitfall.hint,
+                fix_suggestions=pitfall.fix_suggestions,
+                level=pitfall.level,
+            )

@@ -36,6 +36,7 @@ class ParseError(Rule):
     name = "parse-error"
     level = Level.ERROR
     summary = "The file cannot be read as YAML or JSON."
+    applies_when_disabled = True
     applies_to = frozenset({"parse-error"})
 
     def check(self, ctx: Context) -> Iterator[Finding]:

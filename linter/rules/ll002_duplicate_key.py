@@ -37,6 +37,7 @@ class DuplicateKey(Rule):
     name = "duplicate-key"
     level = Level.ERROR
     summary = "A key appears twice in one mapping; only the last value is used."
+    applies_when_disabled = True
     applies_to = frozenset({"lora", "model-config"})
 
     def check(self, ctx: Context) -> Iterator[Finding]:

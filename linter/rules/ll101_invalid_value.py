@@ -43,6 +43,7 @@ class InvalidValue(Rule):
     name = "invalid-value"
     level = Level.ERROR
     summary = "A LoRA option has the wrong type or a value out of range."
+    applies_when_disabled = True
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec = ctx.spec

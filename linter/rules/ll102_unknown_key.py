@@ -39,6 +39,7 @@ class UnknownKey(Rule):
     name = "unknown-key"
     level = Level.WARNING
     summary = "A key is not a LoraConfig field (typo hints included)."
+    applies_when_disabled = True
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         strict = ctx.spec.strict_keys

@@ -40,6 +40,7 @@ class ConflictingOptions(Rule):
     name = "conflicting-options"
     level = Level.ERROR
     summary = "Options that LoraConfig refuses in combination."
+    applies_when_disabled = True
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for pointer, problem in schema_problems(ctx, "conflict"):
