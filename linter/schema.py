@@ -232,10 +232,23 @@ def _namespace_keys(root: dict[str, Any], schema: Any, data: Any, pointer: Point
         return []
     properties = schema.get("properties", {})
     namespaces = schema.get("x-lora-namespaces")
+    foreign = schema.get("x-foreign-keys", {})
     problems = []
     for key, value in data.items():
         if key in properties:
             problems.extend(_namespace_keys(root, properties[key], value, pointer + (key,)))
+        elif key in foreign:
+            effect = root.get("x-unknown-key-effect", "the framework ignores it")
+            problems.append(
+                SchemaProblem(
+                    "unknown-key",
+                    pointer + (key,),
+                    f"`{key}` is another framework's name for this setting: {effect}",
+                    on_key=True,
+                    hint=f"write `{foreign[key]}`",
+                    fix_suggestions=(foreign[key],),
+                )
+            )
         elif namespaces is not None and isinstance(key, str) and any(key.startswith(p) for p in namespaces):
             close = close_names(key, list(properties), n=1, cutoff=0.7)
             effect = root.get("x-unknown-key-effect", "the framework ignores it")

@@ -68,6 +68,8 @@ class PeftWouldRaise(Rule):
     def _explained(ctx: Context) -> bool:
         """True when entry-level rules already say why nothing is targeted."""
         analysis, spec = ctx.analysis, ctx.spec
+        if any(p.kind == "no-lora-targets" for p in spec.pitfalls):
+            return True  # LL604 says why, in the framework's terms
         if analysis.excluded_by_exclude or analysis.excluded_by_save:
             return False
         targets = spec.get("target_modules")
