@@ -112,7 +112,9 @@ def _pitfalls(spec: AdapterSpec, data: dict) -> None:
                 "framework-rejects-config",
                 f"axolotl has no adapter `{adapter}` (lora, qlora or llama-adapter; the names are lowercase)",
                 ("adapter",),
-                fix_suggestions=("lora",) if str(adapter).lower() == "lora" else ("qlora",)
+                fix_suggestions=("lora",)
+                if str(adapter).lower() == "lora"
+                else ("qlora",)
                 if str(adapter).lower() == "qlora"
                 else (),
             )

@@ -75,7 +75,6 @@ def schema_problems(ctx: Context, kind: str) -> list:
     return [(root + p.pointer, p) for p in cache["all"] if p.kind == kind]
 
 
-
 def implied_task_type(inv: Any) -> str | None:
     """The PEFT task type the model's `architectures` imply, or None."""
     if inv is None or not inv.architectures:
