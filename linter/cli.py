@@ -89,6 +89,7 @@ def _per_file(values: tuple[str, ...]) -> dict[str, list[str]]:
     help="pyproject.toml to read [tool.lora-lint] from (default: the closest one to each file).",
 )
 @click.option("--isolated", is_flag=True, help="Ignore every pyproject.toml.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the inventory cache (always build models).")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means a fault).")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each one.")
@@ -123,6 +124,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, **opts: object)
 
 def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, opts: dict) -> int:
     from linter.engine import Linter
+    from linter.models.cache import InventoryCache
     from linter.models.provider import ModelProvider
     from linter.report import render
 
@@ -131,6 +133,7 @@ def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, 
         aliases=run_settings.models,
         offline=run_settings.offline,
         trust_remote_code=run_settings.trust_remote_code,
+        cache=InventoryCache(enabled=not opts["no_cache"]),
     )
     linter = Linter(provider, settings=resolver, force_exclude=bool(opts["force_exclude"]))
     result = linter.run(paths)
@@ -177,6 +180,29 @@ def rules(fmt: str) -> None:
         click.echo(json.dumps([rule_json(r) for r in all_rules().values()], indent=2))
     else:
         click.echo(rules_table())
+
+
+@cli.group()
+def cache() -> None:
+    """The inventory cache: model descriptions kept so later runs need no torch import."""
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the cache is and how much it holds."""
+    from linter.models.cache import InventoryCache
+
+    info = InventoryCache().info()
+    click.echo(f"path: {info.path}\nentries: {info.entries}\nsize: {info.bytes:,} bytes")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Remove every cached inventory."""
+    from linter.models.cache import InventoryCache
+
+    removed = InventoryCache().clear()
+    click.echo(f"removed {removed} cached inventor{'y' if removed == 1 else 'ies'}")
 
 
 def main(argv: list[str] | None = None) -> None:

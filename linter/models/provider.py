@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from linter.models import meta
+from linter.models.cache import InventoryCache, cache_key
 from linter.models.inventory import Inventory
 from linter.models.resolve import ModelSource, resolve_model
 
@@ -68,6 +69,7 @@ class ModelProvider:
         offline: bool = False,
         trust_remote_code: bool = False,
         cwd: Path | None = None,
+        cache: InventoryCache | None = None,
     ):
         self.override = override
         self.aliases = aliases or {}
@@ -77,14 +79,19 @@ class ModelProvider:
         self._sources: dict[tuple, ModelSource] = {}
         self._builds: dict[tuple, Inventory | meta.ModelBuildError] = {}
         self._available: bool | None = None
-        self.notes: list[str] = []
+        self.cache = cache
+        self._notes: list[str] = []
+
+    @property
+    def notes(self) -> list[str]:
+        return self._notes + (self.cache.notes if self.cache is not None else [])
 
     @property
     def available(self) -> bool:
         if self._available is None:
             self._available = meta.models_available()
             if not self._available:
-                self.notes.append(MODELS_EXTRA_NOTE)
+                self._notes.append(MODELS_EXTRA_NOTE)
         return self._available
 
     def source(
@@ -112,8 +119,6 @@ class ModelProvider:
         config_dir: Path,
         aliases: dict[str, tuple[str, Path]] | None = None,
     ) -> ModelOutcome:
-        if not self.available:
-            return ModelOutcome(None, reason="models-extra-missing", message=MODELS_EXTRA_NOTE)
         source = self.source(ref, revision, config_dir, aliases)
         if not source.ok:
             return ModelOutcome(source, reason=source.reason, message=source.message)
@@ -130,13 +135,25 @@ class ModelProvider:
     def _build(self, source: ModelSource, class_name: str) -> Inventory | meta.ModelBuildError:
         key = (config_digest(source.config), class_name, self.trust_remote_code)
         if key not in self._builds:
-            try:
-                self._builds[key] = meta.build_inventory(
-                    source.config,
-                    class_name,
-                    model_dir=source.model_dir,
-                    trust_remote_code=self.trust_remote_code,
-                )
-            except meta.ModelBuildError as exc:
-                self._builds[key] = exc
+            self._builds[key] = self._cached_or_built(source, class_name)
         return self._builds[key]
+
+    def _cached_or_built(self, source: ModelSource, class_name: str) -> Inventory | meta.ModelBuildError:
+        """The cached Inventory when there is one (no torch import), else a fresh meta-device build."""
+        disk_key = None
+        if self.cache is not None:
+            disk_key = cache_key(source.config, class_name, meta.transformers_version() or "", self.trust_remote_code)
+            cached = self.cache.get(disk_key)
+            if cached is not None:
+                return cached
+        if not self.available:
+            return meta.ModelBuildError("models-extra-missing", MODELS_EXTRA_NOTE)
+        try:
+            inventory = meta.build_inventory(
+                source.config, class_name, model_dir=source.model_dir, trust_remote_code=self.trust_remote_code
+            )
+        except meta.ModelBuildError as exc:
+            return exc
+        if self.cache is not None and disk_key is not None:
+            self.cache.put(disk_key, inventory)
+        return inventory
