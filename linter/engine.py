@@ -158,6 +158,8 @@ class Linter:
         if ctx.analysis.failures:
             file_result.peft_error = ctx.analysis.failures[0].message
             return
+        if not outcome.inventory.shapes:
+            return  # a shipped, name-only description: sizes need the models extra
         ctx.size = adapter_size(spec.peft_options(), outcome.inventory, ctx.analysis)
         file_result.adapter_size = {
             "trainable": ctx.size.trainable,

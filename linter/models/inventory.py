@@ -74,6 +74,9 @@ class Inventory:
     trust_remote_code: bool = False
     #: structural config facts (hidden size, layers, heads) for reports
     config_facts: dict[str, Any] = field(default_factory=dict)
+    #: False for the name-only inventories shipped with lora-lint (built without torch): module
+    #: sizes and parameter shapes are unknown, so shape-based rules cannot run
+    shapes: bool = True
     format: int = INVENTORY_FORMAT
 
     def __post_init__(self) -> None:

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from linter.models import meta
+from linter.models import meta, shipped
 from linter.models.cache import InventoryCache, cache_key
 from linter.models.inventory import Inventory
 from linter.models.resolve import ModelSource, resolve_model
 
 MODELS_EXTRA_NOTE = (
-    "model checks are off: torch and transformers are not installed. "
-    "Install them with: pip install 'lora-lint[models]'"
+    "torch and transformers are not installed: model checks run only on the architectures lora-lint "
+    "ships descriptions of, by name, without sizes. For full checks: pip install 'lora-lint[models]'"
 )
+SHIPPED_NOTE = "module names of {model_type} come from lora-lint's shipped description (transformers {version})"
 
 
 @dataclass
@@ -119,6 +120,7 @@ class ModelProvider:
         config_dir: Path,
         aliases: dict[str, tuple[str, Path]] | None = None,
     ) -> ModelOutcome:
+        self.available  # noqa: B018 - says once, up front, when model checks are limited
         source = self.source(ref, revision, config_dir, aliases)
         if not source.ok:
             return ModelOutcome(source, reason=source.reason, message=source.message)
@@ -147,7 +149,13 @@ class ModelProvider:
             if cached is not None:
                 return cached
         if not self.available:
-            return meta.ModelBuildError("models-extra-missing", MODELS_EXTRA_NOTE)
+            described = shipped.inventory_for(source.config, class_name)
+            if described is None:
+                return meta.ModelBuildError("models-extra-missing", MODELS_EXTRA_NOTE)
+            note = SHIPPED_NOTE.format(model_type=described.model_type, version=described.transformers_version)
+            if note not in self._notes:
+                self._notes.append(note)
+            return described
         try:
             inventory = meta.build_inventory(
                 source.config, class_name, model_dir=source.model_dir, trust_remote_code=self.trust_remote_code
