@@ -1,0 +1,151 @@
+"""The inventory cache: warm runs without torch, atomic and self-healing entries, the cache commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from linter.models.cache import InventoryCache, cache_key, default_cache_dir
+from linter.models.meta import build_inventory
+from tests.support import FIXTURE_MODELS, load_model_config, run_cli, write_json
+
+PROBE = """
+import sys
+from linter.cli import main
+try:
+    main(["--format", "json", "."])
+except SystemExit as exc:
+    code = exc.code
+print("IMPORTED", sorted(m for m in ("torch", "transformers") if m in sys.modules), "EXIT", code, file=sys.stderr)
+"""
+
+
+def _project(tmp_path: Path, model: str = "llama") -> Path:
+    write_json(
+        tmp_path / "adapter_config.json",
+        {
+            "base_model_name_or_path": str(FIXTURE_MODELS / model),
+            "r": 8,
+            "target_modules": ["q_proj", "v_prj"],
+            "task_type": "CAUSAL_LM",
+        },
+    )
+    return tmp_path
+
+
+def _probe(cwd: Path) -> tuple[list[str], dict]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=dict(os.environ),
+    )
+    line = next(line for line in proc.stderr.splitlines() if line.startswith("IMPORTED"))
+    return line, json.loads(proc.stdout)
+
+
+def test_a_warm_run_never_imports_torch(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    cold, cold_report = _probe(project)
+    assert cold == "IMPORTED ['torch', 'transformers'] EXIT 1"
+    warm, warm_report = _probe(project)
+    assert warm == "IMPORTED [] EXIT 1"
+    assert warm_report["diagnostics"] == cold_report["diagnostics"]
+    assert warm_report["files"] == cold_report["files"]
+
+
+def _entry(cache_dir: Path) -> Path:
+    (entry,) = (cache_dir / "inventories").glob("*.json")
+    return entry
+
+
+def test_corrupt_truncated_and_foreign_entries_are_rebuilt(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    cache_dir = Path(os.environ["LORA_LINT_CACHE_DIR"])
+    first = run_cli("--format", "json", ".", cwd=project).json()
+    entry = _entry(cache_dir)
+    good = entry.read_text()
+    for damaged in (
+        good[: len(good) // 2],
+        "not json at all",
+        json.dumps({"format": 999, "key": "x"}),
+        json.dumps({**json.loads(good), "key": "someone-else"}),
+    ):
+        entry.write_text(damaged)
+        again = run_cli("--format", "json", ".", cwd=project).json()
+        assert again["diagnostics"] == first["diagnostics"]
+        assert json.loads(entry.read_text())["key"] == entry.stem  # rewritten whole
+
+
+def test_two_processes_filling_the_cache_at_once(tmp_path: Path) -> None:
+    project = _project(tmp_path, "mistral")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "linter", "--format", "json", "."],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [1, 1, 1], [err for _, err in outputs]
+    assert len({json.dumps(json.loads(out)["diagnostics"]) for out, _ in outputs}) == 1
+    entry = _entry(Path(os.environ["LORA_LINT_CACHE_DIR"]))
+    assert json.loads(entry.read_text())["key"] == entry.stem
+    assert not list(entry.parent.glob(".tmp-*"))
+
+
+def test_no_cache_writes_nothing_and_cache_commands(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    cache_dir = Path(os.environ["LORA_LINT_CACHE_DIR"])
+    run_cli("--no-cache", ".", cwd=project)
+    assert not (cache_dir / "inventories").exists() or not list((cache_dir / "inventories").glob("*.json"))
+    run_cli(".", cwd=project)
+    info = run_cli("cache", "info").stdout
+    assert f"path: {cache_dir / 'inventories'}" in info and "entries: 1" in info
+    assert run_cli("cache", "clear").stdout.strip() == "removed 1 cached inventory"
+    assert "entries: 0" in run_cli("cache", "info").stdout
+
+
+def test_an_unwritable_cache_degrades_to_no_caching_with_one_note(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    write_json(
+        project / "second" / "adapter_config.json",
+        {"base_model_name_or_path": str(FIXTURE_MODELS / "gpt2"), "r": 8, "target_modules": ["c_attn"]},
+    )
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be")  # unwritable even for root
+    result = run_cli(".", cwd=project, env={"LORA_LINT_CACHE_DIR": str(blocker)})
+    assert result.code == 1
+    assert "LL301" in result.stdout  # the run itself is unaffected
+    assert result.stderr.count("caching is off") == 1
+    assert blocker.read_text() == "a file where the cache directory should be"
+
+
+def test_the_key_changes_with_everything_that_changes_the_inventory() -> None:
+    config = load_model_config("llama")
+    base = cache_key(config, "AutoModelForCausalLM", "5.0.0", False)
+    assert base != cache_key(config, "AutoModelForSequenceClassification", "5.0.0", False)
+    assert base != cache_key(config, "AutoModelForCausalLM", "5.0.1", False)
+    assert base != cache_key(config, "AutoModelForCausalLM", "5.0.0", True)
+    assert base != cache_key({**config, "num_hidden_layers": 3}, "AutoModelForCausalLM", "5.0.0", False)
+    assert base == cache_key(dict(reversed(list(config.items()))), "AutoModelForCausalLM", "5.0.0", False)
+
+
+def test_round_trip_and_default_location(tmp_path: Path, monkeypatch) -> None:
+    inventory = build_inventory(load_model_config("gpt2"), "GPT2LMHeadModel")
+    cache = InventoryCache(tmp_path)
+    cache.put("k" * 64, inventory)
+    assert cache.get("k" * 64).to_dict() == inventory.to_dict()
+    monkeypatch.delenv("LORA_LINT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform.startswith("linux"):
+        assert default_cache_dir() == tmp_path / "xdg" / "lora-lint"
