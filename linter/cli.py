@@ -127,15 +127,19 @@ def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, 
     from linter.models.cache import InventoryCache
     from linter.models.provider import ModelProvider
     from linter.report import render
+    from linter.result_cache import ResultCache
 
+    use_cache = not opts["no_cache"]
+    notes: list[str] = []
     provider = ModelProvider(
         override=opts["model"],
         aliases=run_settings.models,
         offline=run_settings.offline,
         trust_remote_code=run_settings.trust_remote_code,
-        cache=InventoryCache(enabled=not opts["no_cache"]),
+        cache=InventoryCache(enabled=use_cache, notes=notes),
     )
-    linter = Linter(provider, settings=resolver, force_exclude=bool(opts["force_exclude"]))
+    results = ResultCache(enabled=use_cache, notes=notes)
+    linter = Linter(provider, settings=resolver, force_exclude=bool(opts["force_exclude"]), results=results)
     result = linter.run(paths)
     quiet = bool(opts["quiet"])
     click.echo(render(result, fmt, quiet=quiet, statistics=bool(opts["statistics"])), nl=False)
@@ -191,18 +195,22 @@ def cache() -> None:
 def cache_info() -> None:
     """Where the cache is and how much it holds."""
     from linter.models.cache import InventoryCache
+    from linter.result_cache import ResultCache
 
-    info = InventoryCache().info()
-    click.echo(f"path: {info.path}\nentries: {info.entries}\nsize: {info.bytes:,} bytes")
+    inventories, results = InventoryCache().info(), ResultCache().info()
+    click.echo(f"path: {inventories.path.parent}")
+    click.echo(f"inventories: {inventories.entries} ({inventories.bytes:,} bytes)")
+    click.echo(f"results: {results.entries} ({results.bytes:,} bytes)")
 
 
 @cache.command("clear")
 def cache_clear() -> None:
     """Remove every cached inventory."""
     from linter.models.cache import InventoryCache
+    from linter.result_cache import ResultCache
 
-    removed = InventoryCache().clear()
-    click.echo(f"removed {removed} cached inventor{'y' if removed == 1 else 'ies'}")
+    inventories, results = InventoryCache().clear(), ResultCache().clear()
+    click.echo(f"removed {inventories} inventor{'y' if inventories == 1 else 'ies'} and {results} result(s)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -56,16 +56,42 @@ class DuplicateKey:
 
 @dataclass
 class Document:
-    """One config file: its text, its data, and where every key and value sits."""
+    """One config file: its text, its data, and where every key and value sits.
+
+    For JSON the positions are found only when first asked for: most JSON files a hook sees are not
+    LoRA configs (or have no finding), and `json.loads` alone is many times faster than composing.
+    """
 
     path: Path
     format: str  # "json" | "yaml"
     text: str = ""
     data: Any = None
-    key_spans: dict[Pointer, Span] = field(default_factory=dict)
-    value_spans: dict[Pointer, Span] = field(default_factory=dict)
-    duplicates: list[DuplicateKey] = field(default_factory=list)
     error: ParseError | None = None
+    _key_spans: dict[Pointer, Span] = field(default_factory=dict, repr=False)
+    _value_spans: dict[Pointer, Span] = field(default_factory=dict, repr=False)
+    _duplicates: list[DuplicateKey] = field(default_factory=list, repr=False)
+    #: fills the three maps above on first use (JSON), then is dropped
+    _locate: Any = field(default=None, repr=False)
+
+    def _located(self) -> None:
+        if self._locate is not None:
+            locate, self._locate = self._locate, None
+            locate(self)
+
+    @property
+    def key_spans(self) -> dict[Pointer, Span]:
+        self._located()
+        return self._key_spans
+
+    @property
+    def value_spans(self) -> dict[Pointer, Span]:
+        self._located()
+        return self._value_spans
+
+    @property
+    def duplicates(self) -> list[DuplicateKey]:
+        self._located()
+        return self._duplicates
 
     def span(self, pointer: Pointer, on_key: bool = False) -> Span:
         """The span of the value (or key) at `pointer`, else of its nearest located ancestor."""
@@ -297,9 +323,9 @@ def _walk(node: Node, doc: Document) -> Any:
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
         doc.error = ParseError(f"invalid value: {exc}", FILE_START)
         return None
-    doc.key_spans = walker.key_spans
-    doc.value_spans = walker.value_spans
-    doc.duplicates = walker.duplicates
+    doc._key_spans = walker.key_spans
+    doc._value_spans = walker.value_spans
+    doc._duplicates = walker.duplicates
     return data
 
 
@@ -322,20 +348,26 @@ def _parse_json(doc: Document) -> None:
     except RecursionError:
         doc.error = ParseError(f"document is nested deeper than {limits.MAX_DEPTH} levels", FILE_START)
         return
-    # Positions and duplicates come from composing the same text as YAML (JSON is nearly a subset).
-    # The data stays json.loads's, since YAML 1.1 reads some JSON scalars (`1e5`) differently.
-    probe = Document(doc.path, "json", text=doc.text)
-    node = _compose(doc.text.replace("\t", " "), probe)
-    if node is not None:
-        _walk(node, probe)
-        if probe.error is not None and probe.error.message.startswith("document "):
-            doc.error = probe.error
-            return
-        doc.key_spans, doc.value_spans, doc.duplicates = probe.key_spans, probe.value_spans, probe.duplicates
     if _depth(data) > limits.MAX_DEPTH:
         doc.error = ParseError(f"document is nested deeper than {limits.MAX_DEPTH} levels", FILE_START)
         return
     doc.data = data
+    doc._locate = _locate_json
+
+
+def _locate_json(doc: Document) -> None:
+    """Positions and duplicates of a JSON document, from composing the same text as YAML.
+
+    JSON is nearly a subset of YAML; the data stays json.loads's, since YAML 1.1 reads some JSON
+    scalars (`1e5`) differently. Tabs become spaces first: JSON has no raw tabs inside strings, so
+    columns stay right. Text that YAML cannot compose keeps no positions (findings fall back to the
+    nearest located ancestor, or the start of the file).
+    """
+    probe = Document(doc.path, "json", text=doc.text)
+    node = _compose(doc.text.replace("\t", " "), probe)
+    if node is not None:
+        _walk(node, probe)
+        doc._key_spans, doc._value_spans, doc._duplicates = probe._key_spans, probe._value_spans, probe._duplicates
 
 
 def _depth(value: Any, level: int = 0) -> int:

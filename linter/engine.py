@@ -18,6 +18,7 @@ from linter.dialects import is_adapter_config_name, recognise
 from linter.discover import Candidate, discover
 from linter.document import read_document
 from linter.models.provider import ModelOutcome, ModelProvider
+from linter.result_cache import ResultCache, diagnostic_from_json, result_key
 from linter.rules import Context, Rule, all_rules
 from linter.selection import RuleSelection, Suppressions, is_excluded, matches, per_file_ignored
 from linter.settings import Settings, SettingsResolver
@@ -96,12 +97,14 @@ class Linter:
         cwd: Path | None = None,
         rules: list[type[Rule]] | None = None,
         force_exclude: bool = False,
+        results: ResultCache | None = None,
     ):
         self.provider = provider
         self.settings = settings or SettingsResolver()
         self.cwd = cwd or Path.cwd()
         self.rules = [cls() for cls in (rules or all_rules().values())]
         self.force_exclude = force_exclude
+        self.results = results
 
     def run(self, paths: list[Path]) -> RunResult:
         result = RunResult()
@@ -133,11 +136,48 @@ class Linter:
         if recognition.kind == "skip":
             return None
         ctx = Context(doc, recognition.spec, kind=recognition.kind)
+        key = self._result_key(candidate, doc.text, recognition, settings) if self.results else None
+        if key is not None:
+            cached = self._cached_result(key, shown)
+            if cached is not None:
+                return cached
         file_result = FileResult(shown, recognition.dialect, recognition.kind)
         if recognition.kind == "lora" and recognition.spec.enabled:
             self._attach_model(ctx, path, file_result, settings)
         file_result.diagnostics = self._apply(ctx, shown, settings)
+        if key is not None:
+            payload = file_result.to_json()
+            payload["diagnostics"] = [d.to_json() for d in file_result.diagnostics]
+            self.results.write(key, payload)
         return file_result
+
+    def _result_key(self, candidate: Candidate, text: str, recognition, settings: Settings) -> str:
+        spec = recognition.spec
+        model = None
+        if recognition.kind == "lora" and spec.enabled:
+            model = self.provider.identity(
+                spec.model_ref, spec.revision, spec.task_type, candidate.path.resolve().parent, settings.models
+            )
+        fingerprint = {
+            "select": settings.select,
+            "extend": settings.extend_select,
+            "ignore": settings.ignore,
+            "per_file": per_file_ignored(candidate.path, settings),
+            "options": settings.rule_options,
+            "rules": [rule.code for rule in self.rules],
+        }
+        return result_key(text, candidate.explicit, fingerprint, model)
+
+    def _cached_result(self, key: str, shown: str) -> FileResult | None:
+        payload = self.results.read(key)
+        if not isinstance(payload, dict):
+            return None
+        try:
+            diagnostics = [diagnostic_from_json(shown, d) for d in payload.pop("diagnostics")]
+            payload.pop("path", None)
+            return FileResult(path=shown, diagnostics=diagnostics, **payload)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def _attach_model(self, ctx: Context, path: Path, file_result: FileResult, settings: Settings) -> None:
         spec = ctx.spec

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,10 +54,40 @@ def test_a_warm_run_never_imports_torch(tmp_path: Path) -> None:
     project = _project(tmp_path)
     cold, cold_report = _probe(project)
     assert cold == "IMPORTED ['torch', 'transformers'] EXIT 1"
-    warm, warm_report = _probe(project)
+    warm, warm_report = _probe(project)  # the file's result is cached
     assert warm == "IMPORTED [] EXIT 1"
-    assert warm_report["diagnostics"] == cold_report["diagnostics"]
-    assert warm_report["files"] == cold_report["files"]
+    assert warm_report == cold_report
+    shutil.rmtree(Path(os.environ["LORA_LINT_CACHE_DIR"]) / "results")
+    relinted, relinted_report = _probe(project)  # linted again, from the cached inventory
+    assert relinted == "IMPORTED [] EXIT 1"
+    assert relinted_report == cold_report
+
+
+def test_results_are_reused_only_while_everything_they_depend_on_is_unchanged(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    results = Path(os.environ["LORA_LINT_CACHE_DIR"]) / "results"
+    first = run_cli("--format", "json", ".", cwd=project).json()
+    assert len(list(results.glob("*.json"))) == 1
+    assert run_cli("--format", "json", ".", cwd=project).json() == first
+    assert len(list(results.glob("*.json"))) == 1
+    # the file changes
+    config = project / "adapter_config.json"
+    config.write_text(config.read_text().replace("v_prj", "v_proj"))
+    assert run_cli("--format", "json", ".", cwd=project).json()["diagnostics"] == []
+    # the settings change
+    (project / "pyproject.toml").write_text('[tool.lora-lint]\nextend-select = ["LL408"]\n')
+    assert [d["code"] for d in run_cli("--format", "json", ".", cwd=project).json()["diagnostics"]] == ["LL408"]
+    # the model's config.json changes (a local copy of the model, one more layer)
+    model = project / "model"
+    model.mkdir()
+    model_config = json.loads((FIXTURE_MODELS / "llama" / "config.json").read_text())
+    (model / "config.json").write_text(json.dumps(model_config))
+    data = json.loads(config.read_text())
+    config.write_text(json.dumps({**data, "base_model_name_or_path": "model"}))
+    before = run_cli("--format", "json", ".", cwd=project).json()["files"][0]["targeted_modules"]
+    (model / "config.json").write_text(json.dumps({**model_config, "num_hidden_layers": 3}))
+    after = run_cli("--format", "json", ".", cwd=project).json()["files"][0]["targeted_modules"]
+    assert len(after) == len(before) + 2
 
 
 def _entry(cache_dir: Path) -> Path:
@@ -77,6 +108,7 @@ def test_corrupt_truncated_and_foreign_entries_are_rebuilt(tmp_path: Path) -> No
         json.dumps({**json.loads(good), "key": "someone-else"}),
     ):
         entry.write_text(damaged)
+        shutil.rmtree(cache_dir / "results")  # so the file is linted again and the inventory read
         again = run_cli("--format", "json", ".", cwd=project).json()
         assert again["diagnostics"] == first["diagnostics"]
         assert json.loads(entry.read_text())["key"] == entry.stem  # rewritten whole
@@ -109,10 +141,11 @@ def test_no_cache_writes_nothing_and_cache_commands(tmp_path: Path) -> None:
     run_cli("--no-cache", ".", cwd=project)
     assert not (cache_dir / "inventories").exists() or not list((cache_dir / "inventories").glob("*.json"))
     run_cli(".", cwd=project)
-    info = run_cli("cache", "info").stdout
-    assert f"path: {cache_dir / 'inventories'}" in info and "entries: 1" in info
-    assert run_cli("cache", "clear").stdout.strip() == "removed 1 cached inventory"
-    assert "entries: 0" in run_cli("cache", "info").stdout
+    info = run_cli("cache", "info").stdout.splitlines()
+    assert info[0] == f"path: {cache_dir}"
+    assert info[1].startswith("inventories: 1 (") and info[2].startswith("results: 1 (")
+    assert run_cli("cache", "clear").stdout.strip() == "removed 1 inventory and 1 result(s)"
+    assert run_cli("cache", "info").stdout.splitlines()[1:] == ["inventories: 0 (0 bytes)", "results: 0 (0 bytes)"]
 
 
 def test_an_unwritable_cache_degrades_to_no_caching_with_one_note(tmp_path: Path) -> None:

@@ -62,48 +62,51 @@ class CacheInfo:
     bytes: int
 
 
-class InventoryCache:
-    def __init__(self, directory: Path | None = None, enabled: bool = True):
-        self.directory = (directory or default_cache_dir()) / "inventories"
+class JsonStore:
+    """Atomic, self-healing JSON entries under one directory, each stamped with its key."""
+
+    kind = "entries"
+    format = 1
+
+    def __init__(self, root: Path | None = None, enabled: bool = True, notes: list[str] | None = None):
+        self.directory = (root or default_cache_dir()) / self.kind
         self.enabled = enabled
-        self.notes: list[str] = []
+        self.notes = notes if notes is not None else []
 
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
-    def get(self, key: str) -> Inventory | None:
+    def read(self, key: str) -> Any:
+        """The payload stored under `key`, or None (missing, corrupt, truncated or foreign)."""
         if not self.enabled:
             return None
-        path = self._path(key)
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-            if payload.get("key") != key or payload.get("format") != INVENTORY_FORMAT:
+            entry = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != self.format:
                 return None
-            return Inventory.from_dict(payload["inventory"])
-        except FileNotFoundError:
+            return entry["payload"]
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None  # corrupt, truncated or foreign: rebuilt and overwritten
 
-    def put(self, key: str, inventory: Inventory) -> None:
+    def write(self, key: str, payload: Any) -> None:
         if not self.enabled:
             return
-        payload = {"format": INVENTORY_FORMAT, "key": key, "inventory": inventory.to_dict()}
+        entry = {"format": self.format, "key": key, "payload": payload}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(payload, handle, separators=(",", ":"))
+                    json.dump(entry, handle, separators=(",", ":"))
                 os.replace(tmp, self._path(key))
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
             self.enabled = False
-            self.notes.append(
-                f"the inventory cache at {self.directory} is not writable ({exc.strerror}); caching is off"
-            )
+            note = f"the lora-lint cache at {self.directory.parent} is not writable ({exc.strerror}); caching is off"
+            if note not in self.notes:
+                self.notes.append(note)
 
     def info(self) -> CacheInfo:
         files = list(self.directory.glob("*.json")) if self.directory.is_dir() else []
@@ -116,3 +119,22 @@ class InventoryCache:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+class InventoryCache(JsonStore):
+    """Inventories by `cache_key`: a warm run needs no model build and no torch import."""
+
+    kind = "inventories"
+    format = INVENTORY_FORMAT
+
+    def get(self, key: str) -> Inventory | None:
+        payload = self.read(key)
+        if payload is None:
+            return None
+        try:
+            return Inventory.from_dict(payload)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None  # a foreign shape: rebuilt and overwritten
+
+    def put(self, key: str, inventory: Inventory) -> None:
+        self.write(key, inventory.to_dict())

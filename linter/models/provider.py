@@ -112,6 +112,28 @@ class ModelProvider:
             )
         return self._sources[key]
 
+    def identity(
+        self,
+        ref: Any,
+        revision: Any,
+        task_type: Any,
+        config_dir: Path,
+        aliases: dict[str, tuple[str, Path]] | None = None,
+    ) -> list[Any]:
+        """What the model check of a file depends on, cheaply (for the per-file result cache)."""
+        source = self.source(ref, revision, config_dir, aliases)
+        if not source.ok:
+            return ["unresolved", source.reason, source.message]
+        task = task_type if isinstance(task_type, str) else None
+        return [
+            config_digest(source.config),
+            meta.choose_auto_class(source.config, task),
+            self.trust_remote_code,
+            meta.transformers_version(),
+            self.available,
+            str(source.model_dir) if self.trust_remote_code else None,
+        ]
+
     def model_for(
         self,
         ref: Any,
