@@ -181,6 +181,10 @@ class Linter:
 
     def _attach_model(self, ctx: Context, path: Path, file_result: FileResult, settings: Settings) -> None:
         spec = ctx.spec
+        if spec.model_ref is None and spec.model_problem and not self.provider.override:
+            ctx.model_problem = spec.model_problem
+            file_result.model = {"ref": None, "unavailable": "no-model", "message": spec.model_problem}
+            return
         outcome: ModelOutcome = self.provider.model_for(
             spec.model_ref, spec.revision, spec.task_type, path.resolve().parent, settings.models
         )

@@ -85,6 +85,9 @@ class AdapterSpec:
     #: the framework's all-linear switch, expanded by `resolved()` once the model is known
     linear_targets: LinearTargets | None = None
     pitfalls: list[Pitfall] = field(default_factory=list)
+    #: why the dialect could not name a base model (e.g. a torchtune builder lora-lint has no
+    #: Hugging Face id for); reported by LL201 instead of the generic "no base model named"
+    model_problem: str | None = None
 
     def has(self, name: str) -> bool:
         return name in self.fields

@@ -126,6 +126,7 @@ class ModelProvider:
             return ["unresolved", source.reason, source.message]
         task = task_type if isinstance(task_type, str) else None
         return [
+            source.origin,
             config_digest(source.config),
             meta.choose_auto_class(source.config, task),
             self.trust_remote_code,

@@ -47,7 +47,10 @@ class InvalidValue(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec = ctx.spec
+        explained = {p.pointer for p in spec.pitfalls}  # a framework rule says it better
         for pointer, problem in schema_problems(ctx, "invalid-value"):
+            if pointer in explained:
+                continue
             level = None
             message = problem.message
             if pointer[len(spec.root) :][:1] == ("loftq_config",) and spec.get("init_lora_weights") != "loftq":
