@@ -8,6 +8,16 @@ from linter.diagnostics import Finding, Level
 from linter.rules.base import Context, Rule, register
 from linter.rules.helpers import is_all_linear
 
+#: how each dialect spells "every linear layer"
+_ALL_LINEAR_HINT = {
+    "peft": "write target_modules: all-linear (a string, not a list)",
+    "trl": "write lora_target_modules: all-linear (a string, not a one-item list)",
+    "axolotl": "set lora_target_linear: true",
+    "llamafactory": "write lora_target: all (LLaMA-Factory's own word for every linear layer)",
+    "llamafactory_v1": "write target_modules: all",
+    "unsloth": "list the projections in lora.target_modules (a comma-separated string)",
+}
+
 
 @register
 class AllLinearInList(Rule):
@@ -47,6 +57,6 @@ class AllLinearInList(Rule):
                     "`all-linear` inside a list is read as a module name and matches nothing; "
                     "PEFT expands it only as a plain string",
                     pointer=spec.pointer("target_modules", index),
-                    hint="write target_modules: all-linear (a string, not a list)",
+                    hint=_ALL_LINEAR_HINT.get(spec.dialect, _ALL_LINEAR_HINT["peft"]),
                     fix_suggestions=('"all-linear"',),
                 )

@@ -53,7 +53,8 @@ class EffectiveScale(Rule):
         if low <= scale <= high:
             return
         formula = "lora_alpha / sqrt(r)" if rslora else "lora_alpha / r"
-        pointer = spec.pointer("lora_alpha") if spec.has("lora_alpha") else spec.pointer("r")
+        alpha_field = spec.fields.get("lora_alpha")
+        pointer = alpha_field.pointer if alpha_field is not None and alpha_field.pointer else spec.pointer("r")
         target = low if scale < low else high
         suggested = target * (math.sqrt(r) if rslora else r)
         yield Finding(
