@@ -718,14 +718,17 @@ def analyze(options: dict[str, Any], inv: Inventory) -> TargetAnalysis:
     """Replay PEFT's injection of a LoRA config with `options` (LoraConfig kwargs) on `inv`.
 
     A regex that does not compile is reported as a failure (PEFT raises `re.error`) and stops the
-    replay, since nothing after it is defined.
+    replay, since nothing after it is defined. So does a value of the wrong type where the replay,
+    like PEFT's own code, cannot use it (`target_modules: true`): the schema says what is wrong.
     """
     bad = invalid_regexes(options)
     if bad:
         return TargetAnalysis(failures=bad)
-    analyzer = _Analyzer(options, inv)
     try:
+        analyzer = _Analyzer(options, inv)
         return analyzer.run()
     except re.error as exc:  # a pattern valid alone but not inside PEFT's composite regex
         analyzer.result.failures.append(PeftFailure("bad-regex", f"invalid regular expression: {exc}"))
         return analyzer.result
+    except (TypeError, AttributeError) as exc:  # PEFT fails the same way on such a value
+        return TargetAnalysis(failures=[PeftFailure("bad-type", f"an option has a type PEFT cannot use ({exc})")])

@@ -10,7 +10,7 @@ from linter.rules.base import Context, Rule, register
 from linter.rules.helpers import failure_pointer
 
 #: failures another rule already reports, with its own position and advice
-_REPORTED_ELSEWHERE = frozenset({"unsupported-module", "bad-rank", "bad-dropout"})
+_REPORTED_ELSEWHERE = frozenset({"unsupported-module", "bad-rank", "bad-dropout", "bad-type"})
 
 
 @register

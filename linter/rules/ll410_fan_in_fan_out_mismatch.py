@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from linter.diagnostics import Finding, Level
 from linter.rules.base import Context, Rule, register
 
+#: the key each dialect sets fan_in_fan_out with (frameworks without one are not reported)
+_KEY = {"peft": "fan_in_fan_out", "axolotl": "lora_fan_in_fan_out"}
+
 
 @register
 class FanInFanOutMismatch(Rule):
@@ -41,6 +44,9 @@ class FanInFanOutMismatch(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec, inv, analysis = ctx.spec, ctx.inventory, ctx.analysis
+        key = _KEY.get(spec.dialect)
+        if key is None:
+            return  # the framework has no such setting: PEFT's own correction is all there is
         value = bool(spec.get("fan_in_fan_out", False))
         kinds = {inv.module(n).kind for n in analysis.targeted_modules}
         pointer = spec.pointer("fan_in_fan_out") if spec.has("fan_in_fan_out") else spec.pointer("target_modules")
@@ -49,7 +55,7 @@ class FanInFanOutMismatch(Rule):
                 "the targeted layers are transformers Conv1D (weights stored in, out), which need "
                 "fan_in_fan_out: true; PEFT flips it and saves true",
                 pointer=pointer,
-                hint="set fan_in_fan_out: true",
+                hint=f"set {key}: true",
                 fix_suggestions=("true",),
             )
         elif value and "linear" in kinds:
