@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support import ROOT
+from tests.support import FIXTURE_MODELS, ROOT
 
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
 
@@ -30,12 +30,13 @@ def test_manifest_is_valid_and_serial() -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    (hook,) = [h for h in HOOKS if h["id"] == "lora-lint"]
-    assert hook["types_or"] == ["json", "yaml"]
-    assert hook["require_serial"] is True
+    assert {h["id"] for h in HOOKS} == {"lora-lint", "lora-lint-system"}
+    for hook in HOOKS:
+        assert hook["types_or"] == ["json", "yaml"]
+        assert hook["require_serial"] is True
 
 
-def test_try_repo_passes_clean_and_fails_bad_config(tmp_path: Path) -> None:
+def _project(tmp_path: Path) -> Path:
     repo = tmp_path / "project"
     repo.mkdir()
     _git(repo, "init", "-q")
@@ -44,38 +45,58 @@ def test_try_repo_passes_clean_and_fails_bad_config(tmp_path: Path) -> None:
         '{"peft_type": "LORA", "r": 8, "lora_alpha": 16, "target_modules": ["q_proj", "v_proj"]}\n'
     )
     (repo / "bad.yaml").write_text("r: 8\nlora_alpha: 16\ntarget_modules: q_proj,v_proj\n")
+    # a typo only the model can reveal: checked from the shipped description of llama, without torch
+    model = FIXTURE_MODELS / "llama"
+    (repo / "typo.json").write_text(
+        f'{{"peft_type": "LORA", "base_model_name_or_path": "{model}", "r": 8,\n'
+        ' "target_modules": ["q_proj", "v_prj"]}\n'
+    )
     (repo / "unrelated.yaml").write_text("name: ci\non: [push]\n")
     _git(repo, "add", ".")
+    return repo
+
+
+def _try_repo(repo: Path, hook: str, env: dict, *files: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--verbose", "--files", *files],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+    )
+
+
+def test_try_repo_passes_clean_and_fails_bad_config(tmp_path: Path) -> None:
+    repo = _project(tmp_path)
     env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"), HF_HUB_OFFLINE="1")
 
-    def try_repo(*files: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pre_commit",
-                "try-repo",
-                str(ROOT),
-                "lora-lint",
-                "--verbose",
-                "--files",
-                *files,
-            ],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=900,
-        )
-
-    clean = try_repo("clean/adapter_config.json", "unrelated.yaml")
+    clean = _try_repo(repo, "lora-lint", env, "clean/adapter_config.json", "unrelated.yaml")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "Passed" in clean.stdout
 
-    bad = try_repo("clean/adapter_config.json", "bad.yaml", "unrelated.yaml")
+    bad = _try_repo(repo, "lora-lint", env, "clean/adapter_config.json", "bad.yaml", "typo.json", "unrelated.yaml")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
     assert "bad.yaml:3:17: LL304" in bad.stdout
-    assert "pip install 'lora-lint[models]'" in bad.stdout  # the torch-free hook says how to get model checks
+    # the hook's environment has no torch: the name check comes from the shipped inventories
+    assert "typo.json:2:31: LL301 `v_prj` matches no module of LlamaForCausalLM" in bad.stdout
+    assert "module names of llama come from lora-lint's shipped description" in bad.stdout
+    assert "pip install 'lora-lint[models]'" in bad.stdout  # says once how to get full model checks
     assert "Traceback" not in bad.stdout
+
+
+def test_the_system_hook_runs_the_installed_lora_lint(tmp_path: Path) -> None:
+    repo = _project(tmp_path)
+    env = dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        HF_HUB_OFFLINE="1",
+        LORA_LINT_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    result = _try_repo(repo, "lora-lint-system", env, "typo.json", "clean/adapter_config.json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "typo.json:2:31: LL301" in result.stdout
+    assert "shipped description" not in result.stdout  # this environment has torch: the real model is built

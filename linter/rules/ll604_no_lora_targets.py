@@ -15,8 +15,11 @@ class NoLoraTargets(Rule):
 
     ## What it does
     Reports an axolotl config with `adapter: lora` (or `qlora`) and neither
-    `lora_target_modules`, `lora_target_linear` nor `lora_target_parameters`. Unlike PEFT,
-    axolotl never falls back to PEFT's per-architecture defaults: it passes an empty list.
+    `lora_target_modules`, `lora_target_linear` nor `lora_target_parameters` (unlike PEFT,
+    axolotl never falls back to PEFT's per-architecture defaults: it passes an empty list), a
+    torchtune config whose `lora_attn_modules` entries are all unknown to torchtune with the MLP
+    and output switches off, and an Unsloth config whose targets are all moved to
+    `modules_to_save`.
 
     ## Why it matters
     PEFT raises `No target_modules passed but also no target_parameters found` when the model is

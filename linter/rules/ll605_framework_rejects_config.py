@@ -17,7 +17,9 @@ class FrameworkRejectsConfig(Rule):
     Reports values the framework's own validation rejects before training starts: axolotl
     `adapter: qlora` without `load_in_4bit: true` (or with 8-bit / GPTQ), an unknown axolotl
     adapter name, LLaMA-Factory `finetuning_type: qlora` (QLoRA there is `lora` plus
-    `quantization_bit`), an Unsloth CLI `lora.target_modules` written as a list (it takes a
+    `quantization_bit`) and its other refusals (DoRA without LoRA, LoRA with GaLore, bad
+    quantisation bits), an empty torchtune `lora_attn_modules`, TRL quantisation without
+    `use_peft`, an Unsloth CLI `lora.target_modules` written as a list (it takes a
     comma-separated string) or `training_type: qlora`.
 
     ## Why it matters
