@@ -8,6 +8,7 @@ from the diagnostics' levels.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,10 +83,12 @@ class RunResult:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(cwd.resolve()))
-    except ValueError:
-        return str(path)
+    """The path as the user should read it: relative to the working directory when inside it."""
+    absolute = os.path.abspath(path)
+    base = os.path.abspath(cwd)
+    if absolute == base or absolute.startswith(base + os.sep):
+        return os.path.relpath(absolute, base)
+    return str(path)
 
 
 class Linter:
@@ -156,7 +159,11 @@ class Linter:
         model = None
         if recognition.kind == "lora" and spec.enabled:
             model = self.provider.identity(
-                spec.model_ref, spec.revision, spec.task_type, candidate.path.resolve().parent, settings.models
+                spec.model_ref,
+                spec.revision,
+                spec.task_type,
+                Path(os.path.abspath(candidate.path)).parent,
+                settings.models,
             )
         fingerprint = {
             "select": settings.select,
@@ -186,7 +193,7 @@ class Linter:
             file_result.model = {"ref": None, "unavailable": "no-model", "message": spec.model_problem}
             return
         outcome: ModelOutcome = self.provider.model_for(
-            spec.model_ref, spec.revision, spec.task_type, path.resolve().parent, settings.models
+            spec.model_ref, spec.revision, spec.task_type, Path(os.path.abspath(path)).parent, settings.models
         )
         file_result.model = outcome.describe()
         ctx.task_type_problem = outcome.task_type_problem

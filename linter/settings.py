@@ -10,6 +10,7 @@ never silently turns a check off.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -89,6 +90,8 @@ def known_selectors() -> list[str]:
 
 def check_selectors(values: list[str], where: str) -> list[str]:
     """Normalise and validate rule selectors (codes, code prefixes, rule names, or ALL)."""
+    if not values:
+        return []
     known = known_selectors()
     out = []
     for value in values:
@@ -199,6 +202,7 @@ class SettingsResolver:
         self.isolated = isolated
         self._by_file: dict[Path, Settings] = {}
         self._by_dir: dict[Path, Path | None] = {}
+        self._effective: dict[Path | None, Settings] = {}
         self.fixed: Settings | None = None
         if isolated:
             self.fixed = apply_overrides(Settings(), self.cli)
@@ -217,7 +221,7 @@ class SettingsResolver:
         return self._by_file[path]
 
     def _closest(self, directory: Path) -> Path | None:
-        directory = directory.resolve()
+        directory = Path(os.path.abspath(directory))
         if directory not in self._by_dir:
             found = None
             candidate = directory / "pyproject.toml"
@@ -236,11 +240,13 @@ class SettingsResolver:
         if self.fixed is not None:
             return self.fixed
         found = self._closest(directory)
-        base = self._load(found) if found is not None else Settings(root=Path.cwd())
-        return apply_overrides(base, self.cli)
+        if found not in self._effective:
+            base = self._load(found) if found is not None else Settings(root=Path.cwd())
+            self._effective[found] = apply_overrides(base, self.cli)
+        return self._effective[found]
 
     def for_file(self, path: Path) -> Settings:
-        return self.for_directory(Path(path).resolve().parent)
+        return self.for_directory(Path(os.path.abspath(path)).parent)
 
 
 def load_settings(start: Path, explicit: Path | None = None) -> Settings:

@@ -8,7 +8,7 @@ and each module's own parameters (for `target_parameters` and transformers-5 fus
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 #: Bump when the stored shape changes: cached Inventories of another format are rebuilt.
@@ -103,14 +103,27 @@ class Inventory:
         return [(m.name, p, shape) for m in self.modules for p, shape in m.params.items()]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("_by_name", None)
+        # by hand rather than dataclasses.asdict, whose deep copies dominate a 400B model's save
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "modules"}
+        data["modules"] = [
+            {
+                "name": m.name,
+                "cls": m.cls,
+                "kind": m.kind,
+                "in_features": m.in_features,
+                "out_features": m.out_features,
+                "has_bias": m.has_bias,
+                "params": m.params,
+                "children": m.children,
+            }
+            for m in self.modules
+        ]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Inventory:
         if data.get("format") != INVENTORY_FORMAT:
             raise ValueError(f"inventory format {data.get('format')!r} is not {INVENTORY_FORMAT}")
-        fields = dict(data)
-        fields["modules"] = [ModuleInfo(**m) for m in data["modules"]]
-        return cls(**fields)
+        kwargs = dict(data)
+        kwargs["modules"] = [ModuleInfo(**m) for m in data["modules"]]
+        return cls(**kwargs)

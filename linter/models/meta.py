@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import warnings
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ def models_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("torch", "transformers"))
 
 
+@lru_cache(maxsize=1)
 def transformers_version() -> str | None:
     try:
         from importlib.metadata import version

@@ -56,9 +56,18 @@ class ModelOutcome:
         return out
 
 
+_DIGESTS: dict[int, tuple[dict[str, Any], str]] = {}
+
+
 def config_digest(config: dict[str, Any]) -> str:
+    """A hash of a config.json's content (memoised per dict: many files share one model's config)."""
+    known = _DIGESTS.get(id(config))
+    if known is not None and known[0] is config:
+        return known[1]
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    _DIGESTS[id(config)] = (config, digest)
+    return digest
 
 
 class ModelProvider:

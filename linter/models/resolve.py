@@ -73,8 +73,23 @@ def _read_config(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return data, None
 
 
+_READ: dict[tuple, tuple[dict[str, Any] | None, str | None]] = {}
+
+
+def _read_config_once(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """`_read_config`, once per file version: thousands of configs often share one model."""
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return _read_config(path)
+    if key not in _READ:
+        _READ[key] = _read_config(path)
+    return _READ[key]
+
+
 def _from_file(ref: str, revision: str | None, path: Path, origin: str) -> ModelSource:
-    config, error = _read_config(path)
+    config, error = _read_config_once(path)
     if config is None:
         return ModelSource(ref, revision, origin, reason="bad-config", message=error)
     return ModelSource(ref, revision, origin, config, path, path.parent)
