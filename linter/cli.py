@@ -213,6 +213,15 @@ def cache_clear() -> None:
     click.echo(f"removed {inventories} inventor{'y' if inventories == 1 else 'ies'} and {results} result(s)")
 
 
+def _register_commands() -> None:
+    from linter.commands import register
+
+    register(cli)
+
+
+_register_commands()
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="lora-lint")
 
