@@ -3,15 +3,20 @@
 `lora-lint [PATHS]...` is `lora-lint check [PATHS]...`; `lora-lint rule CODE` and `lora-lint rules`
 document the rules. Exit codes follow ruff: 0 no failing finding, 1 at least one (errors, plus
 warnings with `--strict`; never with `--exit-zero`), 2 a usage error or an internal fault (a
-traceback on stderr, which is a bug to report).
+traceback on stderr, which is a bug to report). `--fix` exits by the findings that remain;
+`--diff` exits 1 when it has a diff to show, else 0.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
 import sys
 import traceback
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -54,11 +59,85 @@ def _per_file(values: tuple[str, ...]) -> dict[str, list[str]]:
     return out
 
 
+FORMATS = ("text", "concise", "json", "github", "sarif")
+
+
+def default_format() -> str:
+    """`github` under GitHub Actions (annotations on the pull request), else `text`."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def use_color(choice: str, to_file: bool) -> bool:
+    """--color: `always` and `never` win; `auto` colours only a terminal, and never when NO_COLOR is set."""
+    if choice == "always":
+        return True
+    if choice == "never" or to_file:
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+class Progress:
+    """A one-line bar on stderr, drawn only once a model has to be built (a cached run stays silent).
+
+    Only for a terminal: the CLI never creates it when stderr is not a TTY or with --quiet.
+    """
+
+    def __init__(self, stream: IO[str]):
+        self.stream = stream
+        self.active = False
+        self.done = self.total = 0
+        self.building: str | None = None
+
+    def file(self, done: int, total: int, path: Path) -> None:
+        self.done, self.total, self.building = done, total, None
+        self._draw()
+
+    def build(self, model: str) -> None:
+        self.active, self.building = True, model
+        self._draw()
+
+    def _draw(self) -> None:
+        if not self.active:
+            return
+        width = 24
+        filled = width * self.done // max(self.total, 1)
+        line = f"lora-lint [{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} files"
+        if self.building:
+            line += f", building {self.building} on the meta device"
+        columns = shutil.get_terminal_size((80, 24)).columns
+        self.stream.write("\r\x1b[K" + line[: max(columns - 1, 10)])
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.active:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format [default: text; github when GITHUB_ACTIONS=true].",
 )
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report (or the --diff) to this file, atomically, instead of stdout.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text formats (auto: only on a terminal, and not when NO_COLOR is set).",
+)
+@click.option("--fix", is_flag=True, help="Apply the safe fixes, then report what remains.")
+@click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff; write nothing (exit 1 if any).")
 @click.option(
     "--select",
     multiple=True,
@@ -95,8 +174,9 @@ def _per_file(values: tuple[str, ...]) -> dict[str, list[str]]:
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each one.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notes.")
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, **opts: object) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, **opts: object) -> None:
     """Lint LoRA configs in PATHS (files or directories; default: the current directory)."""
+    fmt = fmt or default_format()
     overrides = Overrides(
         select=_selectors(opts["select"], "--select") if opts["select"] else None,
         extend_select=_selectors(opts["extend_select"], "--extend-select"),
@@ -130,6 +210,7 @@ def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, 
     from linter.result_cache import ResultCache
 
     use_cache = not opts["no_cache"]
+    quiet = bool(opts["quiet"])
     notes: list[str] = []
     provider = ModelProvider(
         override=opts["model"],
@@ -140,13 +221,58 @@ def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, 
     )
     results = ResultCache(enabled=use_cache, notes=notes)
     linter = Linter(provider, settings=resolver, force_exclude=bool(opts["force_exclude"]), results=results)
-    result = linter.run(paths)
-    quiet = bool(opts["quiet"])
-    click.echo(render(result, fmt, quiet=quiet, statistics=bool(opts["statistics"])), nl=False)
-    if not quiet and fmt == "text":
+    progress = Progress(sys.stderr) if sys.stderr.isatty() and not quiet else None
+    if progress is not None:
+        provider.on_build = progress.build
+    try:
+        result = linter.run(paths, progress=progress.file if progress is not None else None)
+    finally:
+        if progress is not None:
+            progress.close()
+    human = fmt in ("text", "concise", "github")
+    fixed = None
+    if opts["fix"] or opts["diff"]:
+        from linter.fix import Fixer
+
+        report = Fixer(linter, paths, write=not opts["diff"]).run(result)
+        result.notes.extend(report.notes)
+        if opts["diff"]:
+            return _show_diff(report, opts["output_file"], quiet=quiet, exit_zero=bool(opts["exit_zero"]))
+        fixed = (report.fixed, len(report.changed))
+    color = use_color(str(opts["color"]), opts["output_file"] is not None) and fmt in ("text", "concise")
+    output = render(
+        result, fmt, quiet=quiet, statistics=bool(opts["statistics"]), color=color, fixed=fixed, cwd=Path.cwd()
+    )
+    _emit(output, opts["output_file"], color=color)
+    if not quiet and human:
         for note in result.notes:
             click.echo(f"note: {note}", err=True)
     return result.exit_code(strict=bool(opts["strict"]), exit_zero=bool(opts["exit_zero"]))
+
+
+def _show_diff(report, output_file: Path | None, *, quiet: bool, exit_zero: bool) -> int:
+    """--diff: the unified diff of every file --fix would change; exit 1 when there is one (as ruff)."""
+    _emit("".join(f.diff() for f in report.changed), output_file, color=False)
+    if not quiet:
+        would, files = report.fixed, len(report.changed)
+        plural = "" if would == 1 else "s"
+        summary = f"Would fix {would} finding{plural} in {files} file{'' if files == 1 else 's'}."
+        click.echo(summary if would else "No fixes available.", err=True)
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
+    return 0 if exit_zero or not report.changed else 1
+
+
+def _emit(output: str, output_file: Path | None, *, color: bool) -> None:
+    """Print the report, or write it to --output-file atomically (creating its directory)."""
+    if output_file is None:
+        click.echo(output, nl=False, color=color)
+        return
+    from linter.fix import write_atomic
+
+    output_file.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(output_file.stat().st_mode) if output_file.exists() else None
+    write_atomic(output_file, output.encode("utf-8"), mode)
 
 
 def _find_rule(code: str):

@@ -9,6 +9,7 @@ from the diagnostics' levels.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from linter.adapter_size import adapter_size
 from linter.diagnostics import Diagnostic, Finding, Level
 from linter.dialects import is_adapter_config_name, recognise
 from linter.discover import Candidate, discover
-from linter.document import read_document
+from linter.document import detect_format, parse_text, read_document
+from linter.fix import resolve
 from linter.models.provider import ModelOutcome, ModelProvider
 from linter.result_cache import ResultCache, diagnostic_from_json, result_key
 from linter.rules import Context, Rule, all_rules
@@ -109,9 +111,15 @@ class Linter:
         self.force_exclude = force_exclude
         self.results = results
 
-    def run(self, paths: list[Path]) -> RunResult:
+    def run(self, paths: list[Path], progress: Callable[[int, int, Path], None] | None = None) -> RunResult:
+        """Lint every candidate under `paths`; `progress(done, total, path)` is called before each file."""
         result = RunResult()
-        for candidate in discover(paths, self._excluded):
+        candidates = discover(paths, self._excluded)
+        if progress is not None:
+            candidates = list(candidates)
+        for index, candidate in enumerate(candidates):
+            if progress is not None:
+                progress(index, len(candidates), candidate.path)
             result.candidates += 1
             file_result = self.lint(candidate)
             if file_result is not None:
@@ -125,10 +133,11 @@ class Linter:
         settings = self.settings.for_directory(path) if path.is_dir() else self.settings.for_file(path)
         return is_excluded(path, settings)
 
-    def lint(self, candidate: Candidate) -> FileResult | None:
+    def lint(self, candidate: Candidate, text: str | None = None) -> FileResult | None:
+        """Lint one file (or `text` as if it were that file's content: --fix lints its edits)."""
         path = candidate.path
         settings = self.settings.for_file(path)
-        doc = read_document(path)
+        doc = read_document(path) if text is None else parse_text(text, path, detect_format(path, text))
         shown = display_path(path, self.cwd)
         if doc.error is not None:
             if not (candidate.explicit or is_adapter_config_name(path)):
@@ -252,4 +261,5 @@ class Linter:
             message=finding.message,
             hint=finding.hint,
             fix_suggestions=finding.fix_suggestions,
+            fix=resolve(finding.fix, finding.pointer, ctx.document) if finding.fix is not None else None,
         )

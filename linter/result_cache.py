@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import linter
-from linter.diagnostics import Diagnostic, Level, Span
+from linter.diagnostics import Diagnostic, Fix, Level, Span
 from linter.models.cache import JsonStore
 
 
@@ -56,6 +56,7 @@ def diagnostic_from_json(path: str, data: dict[str, Any]) -> Diagnostic:
         message=data["message"],
         hint=data["hint"],
         fix_suggestions=tuple(data["fix_suggestions"]),
+        fix=Fix.from_json(data.get("fix")),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from linter.diagnostics import Level, Pointer
+from linter.diagnostics import Level, Pointer, Replacement
 
 if TYPE_CHECKING:
     from linter.models.inventory import Inventory
@@ -52,6 +52,8 @@ class Pitfall:
     hint: str | None = None
     fix_suggestions: tuple[str, ...] = ()
     level: Level | None = None
+    #: a safe fix (`lora-lint --fix`), when there is exactly one thing to write
+    fix: Replacement | None = None
 
 
 @dataclass(frozen=True)

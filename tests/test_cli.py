@@ -44,7 +44,12 @@ def test_examples_report_every_mistake_with_position() -> None:
     typo = next(i for i, line in enumerate(lines) if "`v_prj`" in line)
     assert lines[typo + 1] == "    hint: did you mean `v_proj`?"
     assert "this model uses `c_attn`" in result.stdout  # Llama names on GPT-2, answered by role
-    assert lines[-1] == "Found 8 errors, 2 warnings in 6 LoRA configs."
+    assert lines[-2:] == ["Found 8 errors, 2 warnings in 6 LoRA configs.", "[*] 2 fixable with the `--fix` option."]
+    # the safe fixes are marked: the typo with one real spelling, the comma-joined string
+    assert {line.split(": ", 1)[0] for line in lines if " [*] " in line} == {
+        "examples/configs/llama-typo/adapter_config.json:7:42",
+        "examples/configs/llama-regex-string.json:5:21",
+    }
 
 
 def test_clean_configs_exit_zero(tmp_path: Path) -> None:
@@ -94,8 +99,23 @@ def test_json_output_lists_files_models_targets_and_diagnostics() -> None:
         "message": diag["message"],
         "hint": "did you mean `v_proj`?",
         "fix_suggestions": ["v_proj"],
+        "fix": {
+            "applicability": "safe",
+            "message": "Replace `v_prj` with `v_proj`",
+            "edits": [
+                {
+                    "line": 7,
+                    "column": 42,
+                    "end_line": 7,
+                    "end_column": 49,
+                    "content": '"v_proj"',
+                    "original": '"v_prj"',
+                }
+            ],
+        },
     }
-    assert report["summary"] == {"files": 2, "errors": 1, "warnings": 1, "infos": 0}
+    assert report["summary"] == {"files": 2, "errors": 1, "warnings": 1, "infos": 0, "fixable": 1}
+    assert all(d["fix"] is None for d in report["diagnostics"] if d["code"] != "LL301")
 
 
 def test_unparsable_named_file_is_a_finding_not_a_traceback(tmp_path: Path) -> None:

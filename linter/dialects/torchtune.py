@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from linter.diagnostics import Level, Pointer
+from linter.diagnostics import Level, Pointer, Replacement
 from linter.document import Document
 from linter.names import close_names
 from linter.spec import AdapterSpec, Field, Pitfall
@@ -271,7 +271,8 @@ def _targets(spec: AdapterSpec, data: dict, model: dict, builder: _Builder) -> N
                 add(entry, ATTN + (index,))
             else:
                 skipped += 1
-                spec.pitfalls.append(_module_name_pitfall(entry, ATTN + (index,), builder, mlp_on, output_on))
+                pitfall = _module_name_pitfall(entry, ATTN + (index,), builder, mlp_on, output_on, attn)
+                spec.pitfalls.append(pitfall)
     elif isinstance(attn, str):
         # the builders test `"q_proj" in lora_modules`: on a string that is a substring test
         for name in ATTN_MODULES:
@@ -346,8 +347,18 @@ def _no_output_switch_pitfall(builder: _Builder, output_on: bool) -> Pitfall:
     )
 
 
-def _module_name_pitfall(entry: Any, pointer: Pointer, builder: _Builder, mlp_on: bool, output_on: bool) -> Pitfall:
-    """Why torchtune skips this lora_attn_modules entry, and what to write instead."""
+def _module_name_pitfall(
+    entry: Any, pointer: Pointer, builder: _Builder, mlp_on: bool, output_on: bool, listed: list
+) -> Pitfall:
+    """Why torchtune skips this lora_attn_modules entry, and what to write instead.
+
+    A rename with one clear answer (`o_proj` -> `output_proj`, `'q_proj'` -> `q_proj`) is a safe
+    fix, unless the list already holds the answer (then the entry is a duplicate to delete).
+    """
+
+    def rename(name: str) -> Replacement | None:
+        return None if name in listed else Replacement(entry, name, f"Replace `{entry}` with `{name}`")
+
     skipped = "torchtune skips it without a word, trains without it, and fails only when it saves the adapter"
     if not isinstance(entry, str):
         return Pitfall(
@@ -365,6 +376,7 @@ def _module_name_pitfall(entry: Any, pointer: Pointer, builder: _Builder, mlp_on
             pointer,
             hint=f"write {bare}",
             fix_suggestions=(bare,),
+            fix=rename(bare),
         )
     if bare in _ATTN_ALIASES:
         name = _ATTN_ALIASES[bare]
@@ -375,6 +387,7 @@ def _module_name_pitfall(entry: Any, pointer: Pointer, builder: _Builder, mlp_on
             pointer,
             hint=f"write {name}",
             fix_suggestions=(name,),
+            fix=rename(name),
         )
     if bare in _MLP_NAMES:
         done = "apply_lora_to_mlp is already on and covers it" if mlp_on else "set apply_lora_to_mlp: true"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ class ModelProvider:
         self._available: bool | None = None
         self.cache = cache
         self._notes: list[str] = []
+        #: called with "model_type (class)" just before a model is built (the CLI's progress bar)
+        self.on_build: Callable[[str], None] | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -188,6 +191,8 @@ class ModelProvider:
             if note not in self._notes:
                 self._notes.append(note)
             return described
+        if self.on_build is not None:
+            self.on_build(f"{source.config.get('model_type', 'a model')} ({class_name})")
         try:
             inventory = meta.build_inventory(
                 source.config, class_name, model_dir=source.model_dir, trust_remote_code=self.trust_remote_code

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from linter.engine import RunResult
-from linter.report import json_report, text
+from linter.report import concise, github, json_report, sarif, text
 
 REPORTERS: dict[str, Callable[..., str]] = {
     "text": text.render,
+    "concise": concise.render,
     "json": json_report.render,
+    "github": github.render,
+    "sarif": sarif.render,
 }
 
 

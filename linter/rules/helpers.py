@@ -109,4 +109,5 @@ def pitfall_findings(ctx: Context, kind: str):
                 hint=pitfall.hint,
                 fix_suggestions=pitfall.fix_suggestions,
                 level=pitfall.level,
+                fix=pitfall.fix,
             )

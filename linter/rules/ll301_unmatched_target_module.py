@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.diagnostics import Finding, Level
+from linter.diagnostics import Finding, Level, Replacement
 from linter.names import format_names, suggest_module_names
 from linter.rules.base import Context, Rule, register
 from linter.rules.helpers import is_all_linear, is_identifier
@@ -34,6 +34,11 @@ class UnmatchedTargetModule(Rule):
     ```json
     {"target_modules": ["q_proj", "v_proj"]}
     ```
+
+    ## Fix safety
+    `--fix` corrects an entry only when it is a misspelling with exactly one close real name at the
+    same depth (`v_prj` -> `v_proj`), never a name from another architecture (`q_proj` on GPT-2
+    has no single replacement), and never into a name the list already holds.
     """
 
     code = "LL301"
@@ -75,9 +80,21 @@ class UnmatchedTargetModule(Rule):
                     + format_names(suggestions)
                     + ("?" if why is None else "")
                 )
+            pointer = spec.pointer("target_modules", entry.index)
             yield Finding(
                 message,
-                pointer=spec.pointer("target_modules", entry.index),
+                pointer=pointer,
                 hint=hint,
                 fix_suggestions=tuple(suggestions),
+                fix=_typo_fix(value, suggestions, why, entries, spec.dialect),
             )
+
+
+def _typo_fix(value: str, suggestions: list[str], why: str | None, entries: list, dialect: str) -> Replacement | None:
+    """The one close spelling of a plain name, as a safe fix; None when it is not that clear."""
+    if why is not None or len(suggestions) != 1 or dialect == "torchtune":
+        return None  # a role equivalent from another architecture, or several candidates
+    name = suggestions[0]
+    if not is_identifier(value) or name.count(".") != value.count(".") or name in (e.value for e in entries):
+        return None
+    return Replacement(value, name, f"Replace `{value}` with `{name}`")

@@ -6,9 +6,12 @@ import re
 from collections.abc import Iterator
 
 from linter import peft_facts as pf
-from linter.diagnostics import Finding, Level
+from linter.diagnostics import Finding, Level, Replacement
 from linter.rules.base import Context, Rule, register
 from linter.rules.helpers import comma_parts, is_all_linear, is_identifier
+
+#: dialects that hand a list to LoraConfig as a list (TRL turns a one-item list back into a string)
+_LIST_STAYS_A_LIST = frozenset({"peft", "axolotl"})
 
 
 @register
@@ -36,6 +39,10 @@ class RegexMatchesNothing(Rule):
     # or
     target_modules: '.*\\.q_proj'      # one regex over full names
     ```
+
+    ## Fix safety
+    `--fix` turns a bare name given as a string into a one-item list (`q_proj` -> `[q_proj]`) in
+    PEFT and axolotl configs, keeping the quotes. A pattern with regex syntax is left to you.
     """
 
     code = "LL302"
@@ -52,6 +59,11 @@ class RegexMatchesNothing(Rule):
             return  # LL606 explains it in the framework's terms
         pointer = spec.pointer("target_modules")
         bare = is_identifier(value) and not is_all_linear(value)
+        fix = (
+            Replacement(value, [value], f"Write `{value}` as a one-item list")
+            if bare and spec.dialect in _LIST_STAYS_A_LIST
+            else None
+        )
         inv = ctx.inventory
         if inv is None:
             if bare:
@@ -62,6 +74,7 @@ class RegexMatchesNothing(Rule):
                     hint=f"write a list: [{value}]",
                     fix_suggestions=(f'["{value}"]',),
                     level=Level.WARNING,
+                    fix=fix,
                 )
             return
         if is_all_linear(value):
@@ -89,6 +102,7 @@ class RegexMatchesNothing(Rule):
                 pointer=pointer,
                 hint=f"write a list to match by name: [{value}]",
                 fix_suggestions=(f'["{value}"]',),
+                fix=fix,
             )
         else:
             yield Finding(

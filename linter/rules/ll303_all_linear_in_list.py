@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from linter.diagnostics import Finding, Level
+from linter.diagnostics import Finding, Level, Replacement
 from linter.rules.base import Context, Rule, register
 from linter.rules.helpers import is_all_linear
 
@@ -39,6 +39,10 @@ class AllLinearInList(Rule):
     ```yaml
     target_modules: all-linear
     ```
+
+    ## Fix safety
+    `--fix` replaces a PEFT `target_modules` list that holds `all-linear` alone by the string.
+    A list with other names too is left to you: the string would target more than they do.
     """
 
     code = "LL303"
@@ -53,10 +57,15 @@ class AllLinearInList(Rule):
             return
         for index, entry in enumerate(value):
             if is_all_linear(entry):
+                fix = None
+                if len(value) == 1 and spec.dialect == "peft":
+                    message = f"Write `{entry}` as a plain string"
+                    fix = Replacement(value, entry, message, spec.pointer("target_modules"))
                 yield Finding(
                     "`all-linear` inside a list is read as a module name and matches nothing; "
                     "PEFT expands it only as a plain string",
                     pointer=spec.pointer("target_modules", index),
                     hint=_ALL_LINEAR_HINT.get(spec.dialect, _ALL_LINEAR_HINT["peft"]),
                     fix_suggestions=('"all-linear"',),
+                    fix=fix,
                 )

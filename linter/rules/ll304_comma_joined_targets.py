@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from linter.diagnostics import Finding, Level
+from linter.diagnostics import Finding, Level, Replacement
 from linter.rules.base import Context, Rule, register
 from linter.rules.helpers import comma_parts
 
@@ -30,6 +30,11 @@ class CommaJoinedTargets(Rule):
     ```yaml
     target_modules: [q_proj, k_proj, v_proj]
     ```
+
+    ## Fix safety
+    `--fix` splits the string into a list in the same quoting style (`"q_proj,v_proj"` ->
+    `["q_proj", "v_proj"]`), in PEFT, axolotl and TRL configs (in TRL only into two or more names:
+    TRL turns a one-item list back into a string).
     """
 
     code = "LL304"
@@ -42,10 +47,14 @@ class CommaJoinedTargets(Rule):
         value = spec.get("target_modules")
         parts = comma_parts(value) if isinstance(value, str) else None
         if parts:
+            fix = None
+            if spec.dialect in ("peft", "axolotl") or (spec.dialect == "trl" and len(parts) > 1):
+                fix = Replacement(value, parts, "Split the names into a list")
             yield Finding(
                 "`target_modules` is one comma-joined string; PEFT does not split it, so it is a single "
                 "regex that matches no module",
                 pointer=spec.pointer("target_modules"),
                 hint="write a list: [" + ", ".join(parts) + "]",
                 fix_suggestions=(json.dumps(parts),),
+                fix=fix,
             )

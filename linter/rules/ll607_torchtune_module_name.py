@@ -35,6 +35,11 @@ class TorchtuneModuleName(Rule):
       _component_: torchtune.models.llama3_1.lora_llama3_1_8b
       lora_attn_modules: [q_proj, k_proj, v_proj, output_proj]
     ```
+
+    ## Fix safety
+    `--fix` renames an entry that has exactly one torchtune name (`o_proj`, `out_proj`, `dense`
+    or `wo` -> `output_proj`; a quoted `'q_proj'` -> `q_proj`), unless the list already holds it.
+    MLP and output-layer names need a switch changed instead, and are left to you.
     """
 
     code = "LL607"
