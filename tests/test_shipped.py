@@ -125,3 +125,22 @@ def test_without_torch_names_are_checked_from_the_shipped_inventories(tmp_path: 
 
 def test_docs_mention_the_generator() -> None:
     assert "python -m linter.models.generate_shipped" in (ROOT / "linter" / "models" / "shipped.py").read_text()
+
+
+def test_without_torch_moe_target_parameters_are_not_refused_for_unknown_shapes(tmp_path: Path) -> None:
+    """Name-only inventories record no parameter shapes: that must not read as PEFT's 'needs 2 or 3 dims'."""
+    config = {
+        "base_model_name_or_path": str(FIXTURE_MODELS / "qwen3_moe"),
+        "r": 8,
+        "lora_alpha": 16,
+        "target_modules": ["q_proj", "v_proj"],
+        "target_parameters": ["mlp.experts.gate_up_proj", "mlp.experts.down_proj"],
+        "task_type": "CAUSAL_LM",
+    }
+    write_json(tmp_path / "adapter_config.json", config)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, "."], cwd=tmp_path, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert "EXIT 0" in proc.stderr, proc.stdout + proc.stderr
+    (file,) = json.loads(proc.stdout)["files"]
+    assert file["targeted_parameters"] and all(p.startswith("model.layers.") for p in file["targeted_parameters"])
