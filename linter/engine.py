@@ -14,18 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from linter.adapter_size import adapter_size
 from linter.diagnostics import Diagnostic, Finding, Level
 from linter.dialects import is_adapter_config_name, recognise
 from linter.discover import Candidate, discover
 from linter.document import detect_format, parse_text, read_document
 from linter.fix import resolve
-from linter.models.provider import ModelOutcome, ModelProvider
+from linter.model_replay import replay_on_model
+from linter.models.provider import ModelProvider
 from linter.result_cache import ResultCache, diagnostic_from_json, result_key
 from linter.rules import Context, Rule, all_rules
 from linter.selection import RuleSelection, Suppressions, is_excluded, matches, per_file_ignored
 from linter.settings import Settings, SettingsResolver
-from linter.targets import analyze
 
 
 @dataclass
@@ -196,14 +195,12 @@ class Linter:
             return None
 
     def _attach_model(self, ctx: Context, path: Path, file_result: FileResult, settings: Settings) -> None:
-        spec = ctx.spec
-        if spec.model_ref is None and spec.model_problem and not self.provider.override:
-            ctx.model_problem = spec.model_problem
-            file_result.model = {"ref": None, "unavailable": "no-model", "message": spec.model_problem}
+        replay = replay_on_model(ctx.spec, self.provider, path, settings.models)
+        if replay.problem is not None:
+            ctx.model_problem = replay.problem
+            file_result.model = {"ref": None, "unavailable": "no-model", "message": replay.problem}
             return
-        outcome: ModelOutcome = self.provider.model_for(
-            spec.model_ref, spec.revision, spec.task_type, Path(os.path.abspath(path)).parent, settings.models
-        )
+        outcome = replay.outcome
         file_result.model = outcome.describe()
         ctx.task_type_problem = outcome.task_type_problem
         if outcome.inventory is None:
@@ -211,23 +208,22 @@ class Linter:
                 ctx.model_problem = outcome.message
             return
         ctx.inventory = outcome.inventory
-        ctx.spec = spec = spec.resolved(outcome.inventory)
-        ctx.analysis = analyze(spec.peft_options(), outcome.inventory)
+        ctx.spec = replay.spec
+        ctx.analysis = replay.analysis
         file_result.targeted_modules = ctx.analysis.targeted_modules
         file_result.targeted_parameters = ctx.analysis.targeted_parameters
         if ctx.analysis.failures:
             file_result.peft_error = ctx.analysis.failures[0].message
             return
-        if not outcome.inventory.shapes:
-            return  # a shipped, name-only description: sizes need the models extra
-        ctx.size = adapter_size(spec.peft_options(), outcome.inventory, ctx.analysis)
-        file_result.adapter_size = {
-            "trainable": ctx.size.trainable,
-            "all_parameters": ctx.size.all_parameters,
-            "base_parameters": ctx.size.base_parameters,
-            "percent_of_base": round(ctx.size.percent_of_base, 6),
-            "exact": ctx.size.exact,
-        }
+        ctx.size = replay.size
+        if ctx.size is not None:
+            file_result.adapter_size = {
+                "trainable": ctx.size.trainable,
+                "all_parameters": ctx.size.all_parameters,
+                "base_parameters": ctx.size.base_parameters,
+                "percent_of_base": round(ctx.size.percent_of_base, 6),
+                "exact": ctx.size.exact,
+            }
 
     def _apply(self, ctx: Context, shown: str, settings: Settings) -> list[Diagnostic]:
         selection = RuleSelection.from_settings(settings)

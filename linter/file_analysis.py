@@ -4,24 +4,23 @@
 `suggest` need the pieces themselves: the AdapterSpec (after the framework's all-linear switch is
 expanded), the model's Inventory, PEFT's replayed targeting and the adapter size. This module runs
 the same steps with the same functions (`read_document` / `parse_text`, `recognise`,
-`ModelProvider.model_for`, `AdapterSpec.resolved`, `analyze`, `adapter_size`) in the same order
-as `Linter._attach_model`, and returns them all.
+`replay_on_model`) as `Linter.lint`, and returns them all.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from linter.adapter_size import AdapterSize, adapter_size
+from linter.adapter_size import AdapterSize
 from linter.dialects import Recognition, recognise
 from linter.document import Document, read_document
+from linter.model_replay import replay_on_model
 from linter.models.inventory import Inventory
 from linter.models.provider import ModelOutcome, ModelProvider
 from linter.settings import SettingsResolver
 from linter.spec import AdapterSpec
-from linter.targets import TargetAnalysis, analyze
+from linter.targets import TargetAnalysis
 
 
 @dataclass
@@ -66,23 +65,16 @@ def analyze_document(doc: Document, provider: ModelProvider, settings: SettingsR
     if not spec.enabled:
         result.problem = "the framework does not train LoRA with this file (LoRA is turned off)"
         return result
-    if spec.model_ref is None and spec.model_problem and not provider.override:
-        result.problem = spec.model_problem
-        return result
     aliases = settings.for_file(doc.path).models if settings is not None else None
-    outcome = provider.model_for(
-        spec.model_ref, spec.revision, spec.task_type, Path(os.path.abspath(doc.path)).parent, aliases
-    )
-    result.outcome = outcome
+    replay = replay_on_model(spec, provider, doc.path, aliases)
+    if replay.problem is not None:
+        result.problem = replay.problem
+        return result
+    outcome = result.outcome = replay.outcome
     if outcome.inventory is None:
         result.problem = f"its base model is not available: {outcome.message or outcome.reason}"
         return result
-    spec = spec.resolved(outcome.inventory)
-    result.spec = spec
-    options = spec.peft_options()
-    result.analysis = analyze(options, outcome.inventory)
-    if not result.analysis.failures and outcome.inventory.shapes:
-        result.size = adapter_size(options, outcome.inventory, result.analysis)
+    result.spec, result.analysis, result.size = replay.spec, replay.analysis, replay.size
     return result
 
 
