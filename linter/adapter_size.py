@@ -100,8 +100,8 @@ def _under(name: str, root: str) -> bool:
 
 def _as_rank(value: Any) -> int:
     """A rank as a count; a value PEFT refuses (`analyze` reports it) counts as 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value == float("inf"):
+        return 0  # also NaN and infinity, which no layer can have
     return int(value)
 
 

@@ -9,11 +9,17 @@ from the diagnostics' levels.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from linter import limits
 from linter.diagnostics import Diagnostic, Finding, Level
 from linter.dialects import is_adapter_config_name, recognise
 from linter.discover import Candidate, discover
@@ -92,6 +98,66 @@ def display_path(path: Path, cwd: Path) -> str:
     return str(path)
 
 
+#: Characters a finding's text never carries raw: C0 / C1 controls (a terminal escape, a carriage
+#: return or a newline that starts a fake `::error::` line in a CI log), Unicode line separators,
+#: bidirectional overrides ("Trojan Source"), and lone surrogates (which no output encoding takes).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal or CI log could act on written as an escape (`\\x1b`)."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
+
+
+#: LoraConfig options PEFT matches as regular expressions (a string target_modules is one regex)
+_REGEX_OPTIONS = ("target_modules", "exclude_modules", "layers_pattern", "rank_pattern", "alpha_pattern")
+#: options whose entries are each matched against every module
+_LIST_OPTIONS = ("target_modules", "exclude_modules", "modules_to_save", "target_parameters", "layers_to_transform")
+
+
+class CheckTimeout(BaseException):
+    """The checks of one file ran out of time (a BaseException, so no `except Exception` swallows it)."""
+
+
+class _CheckBudget:
+    """`limits.MAX_CHECK_SECONDS` for the checks of one file, spent across several `running()` blocks.
+
+    Enforced with SIGALRM (CPython's regex engine checks for signals while it backtracks), so only on
+    POSIX and in the main thread; elsewhere the checks simply run to the end.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.left = seconds
+        self.expired = False
+
+    @contextmanager
+    def running(self, fresh: bool = False) -> Iterator[None]:
+        if fresh:
+            self.left = self.seconds
+        usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        if not usable or self.left <= 0:
+            yield
+            return
+
+        def expire(signum: int, frame: object) -> None:
+            self.expired = True
+            raise CheckTimeout
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        outer, _ = signal.setitimer(signal.ITIMER_REAL, self.left)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            spent = time.monotonic() - started
+            self.left -= spent
+            if outer:  # someone else's timer was running: give it back what is left of it
+                signal.setitimer(signal.ITIMER_REAL, max(outer - spent, 0.001))
+
+
 class Linter:
     def __init__(
         self,
@@ -141,6 +207,8 @@ class Linter:
         if doc.error is not None:
             if not (candidate.explicit or is_adapter_config_name(path)):
                 return None
+            if doc.error.limit is not None and not doc.error.lora_keys and not is_adapter_config_name(path):
+                return None  # a large file that is no LoRA config (a tokenizer.json pre-commit passed)
             ctx = Context(doc, kind="parse-error")
             return FileResult(shown, None, "parse-error", diagnostics=self._apply(ctx, shown, settings))
         recognition = recognise(doc)
@@ -153,9 +221,23 @@ class Linter:
             if cached is not None:
                 return cached
         file_result = FileResult(shown, recognition.dialect, recognition.kind)
-        if recognition.kind == "lora" and recognition.spec.enabled:
-            self._attach_model(ctx, path, file_result, settings)
-        file_result.diagnostics = self._apply(ctx, shown, settings)
+        budget = _CheckBudget(limits.MAX_CHECK_SECONDS)
+        try:
+            if recognition.kind == "lora" and recognition.spec.enabled:
+                self._attach_model(ctx, path, file_result, settings, budget)
+        except CheckTimeout:  # the model checks are dropped; the others still run
+            ctx.inventory = ctx.analysis = ctx.size = None
+            file_result.targeted_modules = file_result.targeted_parameters = file_result.adapter_size = None
+        try:
+            with budget.running(fresh=True):
+                file_result.diagnostics = self._apply(ctx, shown, settings)
+        except CheckTimeout:
+            file_result.diagnostics = []
+        if budget.expired:
+            file_result.diagnostics = sorted(
+                file_result.diagnostics + self._timeout_diagnostics(ctx, shown, settings), key=Diagnostic.sort_key
+            )
+            return file_result  # not cached: how long a check takes depends on the machine
         if key is not None:
             payload = file_result.to_json()
             payload["diagnostics"] = [d.to_json() for d in file_result.diagnostics]
@@ -194,8 +276,18 @@ class Linter:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def _attach_model(self, ctx: Context, path: Path, file_result: FileResult, settings: Settings) -> None:
-        replay = replay_on_model(ctx.spec, self.provider, path, settings.models)
+    def _attach_model(
+        self, ctx: Context, path: Path, file_result: FileResult, settings: Settings, budget: _CheckBudget
+    ) -> None:
+        spec = ctx.spec
+        if spec.model_ref is not None or not spec.model_problem or self.provider.override:
+            # resolve and build the model first, outside the check budget (a Hub fetch, a torch
+            # import); the provider memoises both, so the replay below finds them ready
+            self.provider.model_for(
+                spec.model_ref, spec.revision, spec.task_type, Path(os.path.abspath(path)).parent, settings.models
+            )
+        with budget.running():
+            replay = replay_on_model(ctx.spec, self.provider, path, settings.models)
         if replay.problem is not None:
             ctx.model_problem = replay.problem
             file_result.model = {"ref": None, "unavailable": "no-model", "message": replay.problem}
@@ -245,6 +337,26 @@ class Linter:
                     diagnostics.append(diagnostic)
         return sorted(diagnostics, key=Diagnostic.sort_key)
 
+    def _timeout_diagnostics(self, ctx: Context, shown: str, settings: Settings) -> list[Diagnostic]:
+        """The LL001 finding of a file whose checks ran past `limits.MAX_CHECK_SECONDS`."""
+        rule = next((r for r in self.rules if r.code == "LL001"), None)
+        if rule is None or not RuleSelection.from_settings(settings).enabled(type(rule)):
+            return []
+        pointer: tuple = ()
+        spec = ctx.spec
+        if spec is not None:  # the option to blame: the first one PEFT reads as a regex, else the longest list
+            regexes = [n for n in _REGEX_OPTIONS if isinstance(spec.get(n), (str, dict)) and spec.get(n)]
+            lists = sorted(_LIST_OPTIONS, key=lambda n: -len(spec.get(n)) if isinstance(spec.get(n), list) else 0)
+            chosen = regexes[0] if regexes else lists[0] if isinstance(spec.get(lists[0]), list) else None
+            pointer = spec.pointer(chosen) if chosen is not None else ()
+        message = (
+            f"checks stopped after {limits.MAX_CHECK_SECONDS:g} s, the limit for one file: a regular expression "
+            "that backtracks catastrophically (it would hang PEFT too) or thousands of entries to match; "
+            "the remaining checks were skipped"
+        )
+        diagnostic = self._diagnostic(rule, Finding(message, pointer=pointer), ctx, shown)
+        return [] if matches(per_file_ignored(ctx.document.path, settings), diagnostic) else [diagnostic]
+
     @staticmethod
     def _diagnostic(rule: Rule, finding: Finding, ctx: Context, shown: str) -> Diagnostic:
         span = finding.span or ctx.document.span(finding.pointer, on_key=finding.on_key)
@@ -254,8 +366,8 @@ class Linter:
             code=rule.code,
             name=rule.name,
             level=finding.level or rule.level,
-            message=finding.message,
-            hint=finding.hint,
+            message=printable(finding.message),
+            hint=printable(finding.hint) if finding.hint is not None else None,
             fix_suggestions=finding.fix_suggestions,
             fix=resolve(finding.fix, finding.pointer, ctx.document) if finding.fix is not None else None,
         )

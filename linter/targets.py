@@ -19,6 +19,7 @@ Its tests compare it with real PEFT on real models built on the meta device.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,11 +99,20 @@ class _Config:
         self.modules_to_save = options.get("modules_to_save")
         self.layers_to_transform = options.get("layers_to_transform")
         self.layers_pattern = options.get("layers_pattern")
-        self.rank_pattern = dict(options.get("rank_pattern") or {})
-        self.alpha_pattern = dict(options.get("alpha_pattern") or {})
+        self.rank_pattern = _mapping(options.get("rank_pattern"), "rank_pattern")
+        self.alpha_pattern = _mapping(options.get("alpha_pattern"), "alpha_pattern")
         self.r = options.get("r", 8)
         self.lora_alpha = options.get("lora_alpha", 8)
         self.task_type = options.get("task_type")
+
+
+def _mapping(value: Any, option: str) -> dict:
+    """A pattern option as a dict; any other value fails as PEFT's `.get` on it would (TypeError)."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{option} must be a mapping, not {type(value).__name__}")
+    return dict(value)
 
 
 def _listify_set(value: Any) -> Any:
@@ -136,7 +146,7 @@ def layer_index_of(name: str, layers_pattern: Any = None) -> int | None:
     """The layer index PEFT reads from one module name, or None."""
     try:
         return _layer_index(name, layers_pattern)
-    except re.error:
+    except (re.error, TypeError):  # an invalid pattern, or one of a type PEFT cannot use either
         return None
 
 
@@ -149,8 +159,8 @@ def layer_indices(inv: Inventory, layers_pattern: Any = None) -> set[int]:
                 index = _layer_index(module.name, layers_pattern)
                 if index is not None:
                     found.add(index)
-    except re.error:
-        return set()  # an invalid pattern is reported as such (PEFT raises re.error)
+    except (re.error, TypeError):
+        return set()  # an invalid pattern (or type) is reported as such: PEFT raises too
     return found
 
 
@@ -215,11 +225,14 @@ def find_minimal_target_modules(target_modules: list[str], other_module_names: l
 
     other_suffixes = {suffix for item in set(other_module_names) for suffix in suffixes(item)}
     required: set[str] = set()
-    for item, item_suffixes in sorted(((t, suffixes(t)) for t in targets), key=lambda tup: tup[1]):
+    for _item, item_suffixes in sorted(((t, suffixes(t)) for t in targets), key=lambda tup: tup[1]):
+        # PEFT asks `any(item.endswith("." + req) for req in required)`: that is whether one of the
+        # item's own proper `.`-suffixes is required, a set lookup each (linear, not quadratic)
+        covered = any(s in required for s in item_suffixes[:-1])
         for suffix in item_suffixes:
             if suffix in required or suffix in other_suffixes:
                 continue
-            if not any(item.endswith("." + req) for req in required):
+            if not covered:
                 required.add(suffix)
                 break
     return sorted(required) if required else sorted(targets)
@@ -722,6 +735,12 @@ def analyze(options: dict[str, Any], inv: Inventory) -> TargetAnalysis:
     replay, since nothing after it is defined. So does a value of the wrong type where the replay,
     like PEFT's own code, cannot use it (`target_modules: true`): the schema says what is wrong.
     """
+    with warnings.catch_warnings():  # "Possible nested set" and kin: the user's regex, not ours to warn about
+        warnings.simplefilter("ignore", FutureWarning)
+        return _analyze(options, inv)
+
+
+def _analyze(options: dict[str, Any], inv: Inventory) -> TargetAnalysis:
     bad = invalid_regexes(options)
     if bad:
         return TargetAnalysis(failures=bad)

@@ -12,10 +12,12 @@ token: model checks are then skipped for that file with one warning, and the run
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 import urllib.error
@@ -58,16 +60,45 @@ def hub_offline() -> bool:
     return _truthy_env("HF_HUB_OFFLINE") or _truthy_env("TRANSFORMERS_OFFLINE")
 
 
+#: open without blocking (a FIFO swapped in after the check) and without taking a terminal
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_bounded(path: Path) -> bytes:
+    """At most `MAX_MODEL_CONFIG_BYTES` + 1 bytes of a regular file: a FIFO or /dev/zero is refused."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # checked before opening: opening a device can act
+        raise OSError(errno.EINVAL, "not a regular file")
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limits.MAX_MODEL_CONFIG_BYTES:
+            chunk = os.read(fd, limits.MAX_MODEL_CONFIG_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _read_config(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        size = path.stat().st_size
-        if size > limits.MAX_MODEL_CONFIG_BYTES:
-            return None, f"{path} is {size} bytes, too large for a config.json"
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"cannot read {path}: {exc}"
+        raw = _read_bounded(path)
+        if len(raw) > limits.MAX_MODEL_CONFIG_BYTES:
+            return None, f"{path} is larger than {limits.MAX_MODEL_CONFIG_BYTES} bytes, too large for a config.json"
+        data = json.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        return None, f"cannot read {path}: {exc.strerror or exc}"
+    except UnicodeDecodeError:
+        return None, f"{path} is not UTF-8 text"
     except json.JSONDecodeError as exc:
         return None, f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+    except RecursionError:
+        return None, f"{path} is nested too deeply to be a config.json"
     if not isinstance(data, dict):
         return None, f"{path} does not hold a JSON object"
     return data, None
@@ -276,8 +307,8 @@ def _store_in_cache(repo_id: str, revision: str, commit: str | None, body: bytes
         _atomic_write(target, body)
         if revision != commit:
             ref = repo_dir / "refs" / revision  # `refs/pr/1` is a nested path, as huggingface_hub expects
-            if ".." in Path(revision).parts:
-                return target
+            if ".." in Path(revision).parts or Path(revision).is_absolute() or "\\" in revision or ":" in revision:
+                return target  # a ref file is written only inside the repository's own refs/
             ref.parent.mkdir(parents=True, exist_ok=True)
             _atomic_write(ref, commit.encode())
     except OSError:

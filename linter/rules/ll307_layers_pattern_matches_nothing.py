@@ -47,7 +47,12 @@ class LayersPatternMatchesNothing(Rule):
         pattern = spec.get("layers_pattern")
         if not pattern:
             return
-        items = [(None, pattern)] if isinstance(pattern, str) else list(enumerate(pattern))
+        if isinstance(pattern, str):
+            items = [(None, pattern)]
+        elif isinstance(pattern, list):
+            items = list(enumerate(pattern))
+        else:
+            return  # a wrong type is LL101's finding
         lists = [m.name for m in inv.modules if m.kind == "module_list"]
         leaves = list(dict.fromkeys(n.split(".")[-1] for n in lists))
         for index, entry in items:

@@ -47,7 +47,12 @@ class TargetOutsideSelectedLayers(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec, inv, analysis = ctx.spec, ctx.inventory, ctx.analysis
         requested = spec.get("layers_to_transform")
-        selected = {requested} if isinstance(requested, int) else set(requested or [])
+        if isinstance(requested, int):
+            selected = {requested}
+        elif isinstance(requested, list):
+            selected = {i for i in requested if isinstance(i, int)}
+        else:
+            return  # a wrong type is LL101's finding
         pattern = spec.get("layers_pattern")
         available = layer_indices(inv, pattern)
         if not selected & available:

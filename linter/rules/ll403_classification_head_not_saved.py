@@ -52,7 +52,7 @@ class ClassificationHeadNotSaved(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec, inv, analysis = ctx.spec, ctx.inventory, ctx.analysis
         task = spec.task_type
-        if task not in heads.HEAD_TASKS or analysis.failures:
+        if not isinstance(task, str) or task not in heads.HEAD_TASKS or analysis.failures:
             return  # PEFT raises: the rules for the error say what to change first
         suffixes = " or ".join(f"`{s}`" for s in heads.task_suffixes(spec))
         pointer = spec.pointer("modules_to_save") if spec.has("modules_to_save") else spec.pointer("task_type")

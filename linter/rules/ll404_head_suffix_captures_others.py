@@ -51,7 +51,7 @@ class HeadSuffixCapturesOthers(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec, inv, analysis = ctx.spec, ctx.inventory, ctx.analysis
         task = spec.task_type
-        if task not in heads.HEAD_TASKS or analysis.failures:
+        if not isinstance(task, str) or task not in heads.HEAD_TASKS or analysis.failures:
             return  # PEFT raises (LL405 or LL314 say why), nothing is trained
         task_heads = set(heads.task_heads(inv))
         for name in analysis.saved_modules:

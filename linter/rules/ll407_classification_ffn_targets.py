@@ -46,7 +46,7 @@ class ClassificationFfnTargets(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         spec, inv, analysis = ctx.spec, ctx.inventory, ctx.analysis
-        if spec.task_type not in CLASSIFICATION:
+        if not isinstance(spec.task_type, str) or spec.task_type not in CLASSIFICATION:
             return
         options = spec.peft_options()
         ffn = [n for n in analysis.targeted_modules if module_role(n, inv) == FFN]
