@@ -1,6 +1,6 @@
 """The lora-lint benchmark: side-by-side timings and peak memory, printed as ratios against targets.
 
-    python bench/run.py                      # the full benchmark (about an hour on 2 cores)
+    python bench/run.py                      # the full benchmark (about 8 minutes on 2 cores)
     python bench/run.py --tiny --runs 2      # a few seconds' worth, as the test suite runs it
 
 It generates a corpus of adapter configs over 10 architectures at their real sizes (config.json files

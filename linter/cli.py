@@ -115,7 +115,7 @@ class Progress:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option(
     "--format",
     "fmt",
@@ -157,6 +157,11 @@ class Progress:
 @click.option("--model", "model", metavar="REF", help="Base model for every file: a local directory or a Hub id.")
 @click.option("--offline", is_flag=True, help="Never contact the Hub; use local directories and the HF cache.")
 @click.option(
+    "--no-catalog",
+    is_flag=True,
+    help="Do not use the built-in catalogue of popular models (their config.json facts, offline).",
+)
+@click.option(
     "--trust-remote-code",
     is_flag=True,
     help="Allow building models whose config needs their own Python code (runs that code).",
@@ -173,6 +178,9 @@ class Progress:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means a fault).")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each one.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only: no summary, no notes.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also say, per file, which base model was used and where it came from."
+)
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, **opts: object) -> None:
     """Lint LoRA configs in PATHS (files or directories; default: the current directory)."""
@@ -202,6 +210,13 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str | None, **opts: 
     ctx.exit(code)
 
 
+#: said when a pyproject.toml asks for trust-remote-code, which only the command line can grant
+REPO_TRUST_NOTE = (
+    "pyproject.toml sets trust-remote-code, which lora-lint ignores (a repository cannot opt itself in "
+    "to running its code); pass --trust-remote-code"
+)
+
+
 def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, opts: dict) -> int:
     from linter.engine import Linter
     from linter.models.cache import InventoryCache
@@ -212,12 +227,15 @@ def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, 
     use_cache = not opts["no_cache"]
     quiet = bool(opts["quiet"])
     notes: list[str] = []
+    if run_settings.repo_trust_remote_code and not run_settings.trust_remote_code:
+        notes.append(REPO_TRUST_NOTE)
     provider = ModelProvider(
         override=opts["model"],
         aliases=run_settings.models,
         offline=run_settings.offline,
         trust_remote_code=run_settings.trust_remote_code,
         cache=InventoryCache(enabled=use_cache, notes=notes),
+        catalog=not opts["no_catalog"],
     )
     results = ResultCache(enabled=use_cache, notes=notes)
     linter = Linter(provider, settings=resolver, force_exclude=bool(opts["force_exclude"]), results=results)
@@ -241,7 +259,14 @@ def _run(paths: list[Path], resolver: SettingsResolver, run_settings, fmt: str, 
         fixed = (report.fixed, len(report.changed))
     color = use_color(str(opts["color"]), opts["output_file"] is not None) and fmt in ("text", "concise")
     output = render(
-        result, fmt, quiet=quiet, statistics=bool(opts["statistics"]), color=color, fixed=fixed, cwd=Path.cwd()
+        result,
+        fmt,
+        quiet=quiet,
+        statistics=bool(opts["statistics"]),
+        color=color,
+        fixed=fixed,
+        cwd=Path.cwd(),
+        verbose=bool(opts["verbose"]),
     )
     _emit(output, opts["output_file"], color=color)
     if not quiet and human:

@@ -174,6 +174,10 @@ class _Walker:
         self.value_spans: dict[Pointer, Span] = {}
         self.duplicates: list[DuplicateKey] = []
         self.visited = 0
+        #: every pointer given a span, in order: a value's own spans are one slice of it, so a
+        #: duplicate key's discarded value is forgotten in time proportional to its size (a scan of
+        #: the whole map per duplicate made an alias bomb of duplicates take minutes: found by fuzzing)
+        self.located: list[Pointer] = []
 
     def build(self, node: Node, pointer: Pointer = (), depth: int = 0) -> Any:
         self.visited += 1
@@ -185,6 +189,7 @@ class _Walker:
         if container and len(node.value) > limits.MAX_ENTRIES:
             raise _too_many_entries(len(node.value), node)
         self.value_spans[pointer] = _span_of(node)
+        self.located.append(pointer)
         if isinstance(node, MappingNode):
             _require_tag(node, _MAP_TAG)
             return self._mapping(node, pointer, depth)
@@ -201,8 +206,13 @@ class _Walker:
             return self.constructor.construct_object(node, deep=True)
         except ConstructorError:
             raise
-        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
             raise ConstructorError(None, None, f"invalid value: {exc}", node.start_mark) from exc
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail in any way on a bad tagged value
+            # (`!!timestamp 2001-13-45` raised AttributeError: found by the fuzz harness)
+            kind = node.tag.rsplit(":", 1)[-1]
+            message = f"invalid value: {node.value[:40]!r} is not a valid {kind}"
+            raise ConstructorError(None, None, message, node.start_mark) from exc
 
     def _key(self, node: Node) -> Any:
         if not isinstance(node, ScalarNode) or node.tag not in _SAFE_SCALAR_TAGS:
@@ -214,16 +224,18 @@ class _Walker:
             key = str(key)
         return key
 
-    def _drop(self, prefix: Pointer) -> None:
-        """Forget every position at or under `prefix` (a duplicate key's discarded value)."""
+    def _drop(self, prefix: Pointer, start: int, end: int) -> None:
+        """Forget the positions `located[start:end]` at or under `prefix` (a duplicate key's discarded value)."""
         size = len(prefix)
-        for spans in (self.key_spans, self.value_spans):
-            for pointer in [p for p in spans if p[:size] == prefix]:
-                del spans[pointer]
+        for pointer in self.located[start:end]:
+            if pointer[:size] == prefix:
+                self.key_spans.pop(pointer, None)
+                self.value_spans.pop(pointer, None)
 
     def _mapping(self, node: MappingNode, pointer: Pointer, depth: int) -> dict:
         result: dict = {}
         first_seen: dict[Any, Span] = {}
+        built: dict[Any, tuple[int, int]] = {}  # key -> its value's slice of `located`
         merged: dict = {}
         merged_keys: dict[Pointer, Span] = {}
         merged_values: dict[Pointer, Span] = {}
@@ -239,17 +251,22 @@ class _Walker:
             child = pointer + (key,)
             if key in first_seen:
                 self.duplicates.append(DuplicateKey(child, key_span, first_seen[key]))
-                self._drop(child)  # the later value wins, as in yaml.safe_load and json.loads
+                self._drop(child, *built[key])  # the later value wins, as in yaml.safe_load and json.loads
             first_seen[key] = key_span
+            start = len(self.located)
             self.key_spans[child] = key_span
+            self.located.append(child)
             result[key] = self.build(value_node, child, depth + 1)
+            built[key] = (start, len(self.located))
         for key, value in merged.items():
             if key in result:
                 continue  # an explicit key overrides a merged one
             result[key] = value
             child = pointer + (key,)
             for source, target in ((merged_keys, self.key_spans), (merged_values, self.value_spans)):
-                target.update({p: span for p, span in source.items() if p[: len(child)] == child})
+                spans = {p: span for p, span in source.items() if p[: len(child)] == child}
+                target.update(spans)
+                self.located.extend(spans)
         return result
 
     def _merge_sources(
@@ -294,6 +311,8 @@ def _decode(raw: bytes) -> tuple[str | None, ParseError | None]:
         line_start = max(prefix.rfind(b"\n") + 1, bom)
         column = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1  # characters, not bytes
         message = f"file is not valid UTF-8 (byte 0x{raw[offset]:02x})"
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            message = "file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8"
         return None, ParseError(message, Span.point(line, column))
 
 
@@ -394,9 +413,14 @@ def read_document(path: Path) -> Document:
     raw, error = _read_bytes(path)
     if error is not None:
         return Document(path, fmt, error=error)
+    return parse_bytes(raw, path)
+
+
+def parse_bytes(raw: bytes, path: Path) -> Document:
+    """Decode and parse the bytes of the file at `path` (the file itself is not read)."""
     text, error = _decode(raw)
     if error is not None:
-        return Document(path, fmt, error=error)
+        return Document(path, detect_format(path, ""), error=error)
     return parse_text(text, path, detect_format(path, text))
 
 

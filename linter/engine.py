@@ -316,6 +316,11 @@ class Linter:
                 "percent_of_base": round(ctx.size.percent_of_base, 6),
                 "exact": ctx.size.exact,
             }
+            catalog = outcome.source.catalog if outcome.source is not None else None
+            if catalog is not None and catalog.unknown_fields:
+                # transformers' defaults stand in for what the catalogue could not establish
+                file_result.adapter_size["estimate"] = True
+                file_result.adapter_size["unknown_fields"] = list(catalog.unknown_fields)
 
     def _apply(self, ctx: Context, shown: str, settings: Settings) -> list[Diagnostic]:
         selection = RuleSelection.from_settings(settings)

@@ -31,7 +31,8 @@ PEEK_BYTES = 64 * 1024
 #: Longest model reference (`base_model_name_or_path`) that is looked up anywhere.
 MAX_MODEL_REF_CHARS = 1024
 
-#: Seconds allowed for fetching a `config.json` from the Hub (one deadline for the whole answer).
+#: Seconds allowed for fetching a `config.json` from the Hub (one deadline for the whole answer);
+#: `HF_HUB_DOWNLOAD_TIMEOUT` overrides it, as it does for huggingface_hub.
 HUB_TIMEOUT_SECONDS = 10.0
 
 #: Largest `config.json` accepted from a local directory, the cache or the Hub.

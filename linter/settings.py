@@ -56,7 +56,11 @@ class Settings:
     #: model reference -> (replacement reference or path, directory relative paths start from)
     models: dict[str, tuple[str, Path]] = field(default_factory=dict)
     offline: bool = False
+    #: only ever from the command line: a repository cannot opt itself in to running code
     trust_remote_code: bool = False
+    #: `trust-remote-code = true` in the pyproject.toml, which is ignored (and said so in a note):
+    #: in CI on a pull request, that file is written by whoever sent the pull request
+    repo_trust_remote_code: bool = False
     #: rule options by setting name (kebab-case), validated against the rules' declarations
     rule_options: dict[str, Any] = field(default_factory=dict)
 
@@ -173,7 +177,7 @@ def parse_table(table: dict[str, Any], path: Path) -> Settings:
         exclude=_string_list(table, "exclude", path),
         models={ref: (target, root) for ref, target in models.items()},
         offline=_bool(table, "offline", path),
-        trust_remote_code=_bool(table, "trust-remote-code", path),
+        repo_trust_remote_code=_bool(table, "trust-remote-code", path),
         rule_options=rule_options,
     )
 
@@ -190,7 +194,7 @@ def apply_overrides(settings: Settings, cli: Overrides) -> Settings:
         per_file_ignores=per_file,
         exclude=[*settings.exclude, *cli.exclude],
         offline=settings.offline or cli.offline,
-        trust_remote_code=settings.trust_remote_code or cli.trust_remote_code,
+        trust_remote_code=cli.trust_remote_code,
     )
 
 

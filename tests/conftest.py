@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import FIXTURE_MODELS
+from tests.test_resolve import hf_constants, hub, hub_factory  # noqa: F401 - the fake Hub, for every test module
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,57 +74,59 @@ class Measured(Completed):
     timed_out: bool = False
 
 
+#: Runs argv[2:] as a child and writes the child's own peak RSS (KiB) to the file argv[1]. Linux counts
+#: the image a process had before `exec` in its peak, so a child forked straight from pytest (torch
+#: loaded, 500 MB) would "peak" at pytest's size; forked from this small launcher, it starts small.
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_cli_measured(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> Measured:
-    """`run_cli`, reaping the child with `os.wait4` to read its own resource usage (POSIX only).
+    """`run_cli`, with the child's wall-clock time and its own peak memory (POSIX only).
 
-    A run past `timeout` is killed and reported as `timed_out` (a hang is a test failure, never a
-    stuck suite). Output is read by threads, so a chatty child cannot block on a full pipe.
+    A run past `timeout` is killed with its launcher (one process group) and reported as
+    `timed_out`: a hang is a test failure, never a stuck suite.
     """
-    import threading
-    import time
+    import signal
+    import tempfile
 
     full_env = dict(os.environ)
     full_env.update(env or {})
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "linter", *args],
-        cwd=cwd or ROOT,
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-    )
-    outputs: dict[str, bytes] = {}
-    readers = [
-        threading.Thread(target=lambda name=name, pipe=pipe: outputs.__setitem__(name, pipe.read()))
-        for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr))
-    ]
-    for reader in readers:
-        reader.start()
-    timed_out = False
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() - started > timeout:
+    with tempfile.TemporaryDirectory() as scratch:
+        rss_file = Path(scratch) / "rss"
+        started = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(rss_file), sys.executable, "-m", "linter", *args],
+            cwd=cwd or ROOT,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        timed_out = False
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
             timed_out = True
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.02)
-    seconds = time.monotonic() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join(timeout=10)
-    proc.stdout.close()
-    proc.stderr.close()
-    rss_kb = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+        seconds = time.monotonic() - started
+        rss_kb = float(rss_file.read_text()) if rss_file.exists() else 0.0
+    if sys.platform == "darwin":
+        rss_kb /= 1024  # bytes there
     return Measured(
         proc.returncode,
-        outputs.get("stdout", b"").decode("utf-8", errors="replace"),
-        outputs.get("stderr", b"").decode("utf-8", errors="replace"),
+        stdout.decode("utf-8", errors="replace"),
+        stderr.decode("utf-8", errors="replace"),
         seconds=seconds,
         max_rss_mb=rss_kb / 1024,
         timed_out=timed_out,

@@ -31,6 +31,7 @@ def test_examples_report_every_mistake_with_position() -> None:
     assert found == {
         ("examples/configs/gpt2-llama-names.yaml", 8, 5, "LL301"),
         ("examples/configs/gpt2-llama-names.yaml", 9, 5, "LL301"),
+        ("examples/configs/llama-3.1-8b/adapter_config.json", 8, 86, "LL301"),  # from the catalogue
         ("examples/configs/llama-mistakes.yaml", 6, 18, "LL305"),
         ("examples/configs/llama-mistakes.yaml", 6, 40, "LL303"),
         ("examples/configs/llama-mistakes.yaml", 7, 29, "LL306"),
@@ -44,11 +45,12 @@ def test_examples_report_every_mistake_with_position() -> None:
     typo = next(i for i, line in enumerate(lines) if "`v_prj`" in line)
     assert lines[typo + 1] == "    hint: did you mean `v_proj`?"
     assert "this model uses `c_attn`" in result.stdout  # Llama names on GPT-2, answered by role
-    assert lines[-2:] == ["Found 8 errors, 2 warnings in 6 LoRA configs.", "[*] 2 fixable with the `--fix` option."]
+    assert lines[-2:] == ["Found 9 errors, 2 warnings in 8 LoRA configs.", "[*] 3 fixable with the `--fix` option."]
     # the safe fixes are marked: the typo with one real spelling, the comma-joined string
     assert {line.split(": ", 1)[0] for line in lines if " [*] " in line} == {
         "examples/configs/llama-typo/adapter_config.json:7:42",
         "examples/configs/llama-regex-string.json:5:21",
+        "examples/configs/llama-3.1-8b/adapter_config.json:8:86",
     }
 
 

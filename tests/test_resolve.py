@@ -141,8 +141,17 @@ def hf_constants(isolated_hub: Path) -> Path:
 
 
 class Route:
-    def __init__(self, status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None, delay: float = 0):
-        self.status, self.body, self.headers, self.delay = status, body, headers or {}, delay
+    """One canned answer; `length` overrides Content-Length (a body cut short when it is larger)."""
+
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        delay: float = 0,
+        length: int | None = None,
+    ):
+        self.status, self.body, self.headers, self.delay, self.length = status, body, headers or {}, delay, length
 
 
 class HubStub:
@@ -199,7 +208,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(route.status)
             for key, value in route.headers.items():
                 self.send_header(key, value)
-            self.send_header("Content-Length", str(len(route.body)))
+            self.send_header("Content-Length", str(len(route.body) if route.length is None else route.length))
             self.end_headers()
             self.wfile.write(route.body)
         except OSError:  # the client gave up (timeout test)

@@ -7,7 +7,7 @@ import importlib
 import click
 
 #: modules that define a click command named like the module (`inspect`, `explain`, `suggest`)
-COMMANDS: tuple[str, ...] = ("inspect", "explain", "suggest")
+COMMANDS: tuple[str, ...] = ("inspect", "explain", "suggest", "models")
 
 
 def register(group: click.Group) -> None:

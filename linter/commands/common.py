@@ -32,6 +32,9 @@ def model_options(func: Callable) -> Callable:
     func = click.option(
         "--offline", is_flag=True, help="Never contact the Hub; use local directories and the HF cache."
     )(func)
+    func = click.option("--no-catalog", is_flag=True, help="Do not use the built-in catalogue of popular models.")(
+        func
+    )
     return func
 
 
@@ -47,7 +50,13 @@ def settings_for(cwd: Path, offline: bool, trust_remote_code: bool):
 
 
 def make_provider(
-    *, offline: bool, trust_remote_code: bool, no_cache: bool, override: str | None = None, cwd: Path | None = None
+    *,
+    offline: bool,
+    trust_remote_code: bool,
+    no_cache: bool,
+    override: str | None = None,
+    cwd: Path | None = None,
+    no_catalog: bool = False,
 ) -> tuple[ModelProvider, Any]:
     """A ModelProvider configured like `check`'s, and the settings resolver it came from."""
     from linter.models.cache import InventoryCache
@@ -62,6 +71,7 @@ def make_provider(
         trust_remote_code=settings.trust_remote_code,
         cwd=cwd,
         cache=InventoryCache(enabled=not no_cache, notes=[]),
+        catalog=not no_catalog,
     )
     return provider, resolver
 

@@ -178,11 +178,13 @@ def _json_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, readable=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--model", "model", metavar="REF", help="Base model to use instead of the one the file names.")
 @model_options
-def command(file: Path, fmt: str, model: str | None, offline: bool, trust_remote_code: bool, no_cache: bool) -> None:
+def command(
+    file: Path, fmt: str, model: str | None, offline: bool, trust_remote_code: bool, no_cache: bool, no_catalog: bool
+) -> None:
     """Show, layer by layer, which modules one LoRA config FILE targets, excludes or saves.
 
     Any dialect lora-lint reads (adapter_config.json, PEFT YAML, axolotl, LLaMA-Factory, TRL,
@@ -193,7 +195,7 @@ def command(file: Path, fmt: str, model: str | None, offline: bool, trust_remote
     from linter.grid import build_grid
 
     provider, resolver = make_provider(
-        offline=offline, trust_remote_code=trust_remote_code, no_cache=no_cache, override=model
+        offline=offline, trust_remote_code=trust_remote_code, no_cache=no_cache, override=model, no_catalog=no_catalog
     )
     result = analyze_file(file, provider, resolver)
     if result.analysis is None:

@@ -138,6 +138,7 @@ def command(
     offline: bool,
     trust_remote_code: bool,
     no_cache: bool,
+    no_catalog: bool,
 ) -> None:
     """Show MODEL's LoRA targets by role, what each costs, and PEFT's defaults.
 
@@ -146,7 +147,9 @@ def command(
     """
     from linter.inspection import inspect_model
 
-    provider, _ = make_provider(offline=offline, trust_remote_code=trust_remote_code, no_cache=no_cache)
+    provider, _ = make_provider(
+        offline=offline, trust_remote_code=trust_remote_code, no_cache=no_cache, no_catalog=no_catalog
+    )
     outcome = provider.model_for(model, revision, task_type, Path.cwd())
     require_model(outcome, model)
     result = inspect_model(outcome.inventory, rank, outcome.source.config if outcome.source else None)

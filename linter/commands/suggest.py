@@ -75,6 +75,7 @@ def command(
     offline: bool,
     trust_remote_code: bool,
     no_cache: bool,
+    no_catalog: bool,
     **options: object,
 ) -> None:
     """Write a LoRA config for MODEL using its own module names, and check it with lora-lint.
@@ -88,7 +89,9 @@ def command(
 
     if output is not None and output.exists() and not force:
         raise click.UsageError(f"{output} exists; pass --force to overwrite it")
-    provider, resolver = make_provider(offline=offline, trust_remote_code=trust_remote_code, no_cache=no_cache)
+    provider, resolver = make_provider(
+        offline=offline, trust_remote_code=trust_remote_code, no_cache=no_cache, no_catalog=no_catalog
+    )
     request = Request(model=model, **options)  # type: ignore[arg-type]
     try:
         result = suggest(request, provider)

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from linter.dialects import peft
-from linter.document import Document
+from linter.document import Document, mentions_lora
 from linter.spec import AdapterSpec, Pitfall
 
 ADAPTER_CONFIG_NAME = "adapter_config.json"
@@ -49,7 +49,8 @@ def recognise(doc: Document) -> Recognition:
     named_adapter = is_adapter_config_name(doc.path)
     data = doc.data
     if not isinstance(data, dict):
-        return Recognition("not-mapping" if named_adapter else "skip")
+        # a list or scalar that spells LoRA keys was meant as a config (an extra `- ` at the top)
+        return Recognition("not-mapping" if named_adapter or mentions_lora(doc.text) else "skip")
     if named_adapter or "peft_type" in data:
         if "peft_type" not in data and ("model_type" in data or "architectures" in data):
             return Recognition("model-config", peft.NAME)

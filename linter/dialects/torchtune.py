@@ -73,10 +73,17 @@ def _is_torchtune_component(value: Any) -> bool:
 
 
 def detect(data: dict) -> bool:
-    """A `_component_` naming a torchtune object, at the top level or in a top-level mapping."""
+    """A `_component_` naming a torchtune object, at the top level or in a top-level mapping, or a
+    `model` with a `_component_` of any kind beside torchtune's LoRA builder arguments."""
     if _is_torchtune_component(data.get("_component_")):
         return True
-    return any(isinstance(v, dict) and _is_torchtune_component(v.get("_component_")) for v in data.values())
+    if any(isinstance(v, dict) and _is_torchtune_component(v.get("_component_")) for v in data.values()):
+        return True
+    # a recipe whose model builder is mistyped (a list, a number) still has torchtune's LoRA arguments
+    model = data.get("model")
+    return (
+        isinstance(model, dict) and "_component_" in model and ("lora_attn_modules" in model or "lora_rank" in model)
+    )
 
 
 def normalise_builder(path: str) -> str:

@@ -45,6 +45,8 @@ class ModelOutcome:
             out.update(ref=self.source.ref or None, revision=self.source.revision, origin=self.source.origin)
             if self.source.config_path is not None:
                 out["config_path"] = str(self.source.config_path)
+            if self.source.catalog is not None:
+                out["catalog"] = self.source.catalog.describe()
         if self.inventory is not None:
             out.update(
                 model_type=self.inventory.model_type,
@@ -81,8 +83,11 @@ class ModelProvider:
         trust_remote_code: bool = False,
         cwd: Path | None = None,
         cache: InventoryCache | None = None,
+        catalog: bool = True,
     ):
         self.override = override
+        #: use the shipped catalogue of popular models (after local directories and the HF cache)
+        self.catalog = catalog
         self.aliases = aliases or {}
         self.offline = offline
         self.trust_remote_code = trust_remote_code
@@ -121,6 +126,7 @@ class ModelProvider:
                 aliases=aliases,
                 override=self.override,
                 offline=self.offline,
+                catalog=self.catalog,
             )
         return self._sources[key]
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from linter import limits
+from linter.models.catalog import CatalogEntry
+from linter.models.catalog import lookup as catalog_lookup
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
@@ -40,12 +42,14 @@ class ModelSource:
 
     ref: str
     revision: str | None = None
-    origin: str | None = None  # "override", "pyproject", "local", "cache", "hub"
+    origin: str | None = None  # "override", "pyproject", "local", "cache", "catalog", "hub"
     config: dict[str, Any] | None = None
     config_path: Path | None = None
     model_dir: Path | None = None
     reason: str | None = None  # short category when config is None
     message: str | None = None
+    #: the catalogue entry the config came from (origin "catalog")
+    catalog: CatalogEntry | None = None
 
     @property
     def ok(self) -> bool:
@@ -58,6 +62,20 @@ def _truthy_env(name: str) -> bool:
 
 def hub_offline() -> bool:
     return _truthy_env("HF_HUB_OFFLINE") or _truthy_env("TRANSFORMERS_OFFLINE")
+
+
+def hub_timeout() -> float:
+    """Seconds for one Hub request: `HF_HUB_DOWNLOAD_TIMEOUT` as huggingface_hub reads it, else the limit.
+
+    A CI job on a slow network may need more than the default, a test of the timeout path less; a
+    value that is not a number of seconds between 0 and 600 is ignored.
+    """
+    value = os.environ.get("HF_HUB_DOWNLOAD_TIMEOUT", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return limits.HUB_TIMEOUT_SECONDS
+    return seconds if 0 < seconds < 600 else limits.HUB_TIMEOUT_SECONDS
 
 
 #: open without blocking (a FIFO swapped in after the check) and without taking a terminal
@@ -226,7 +244,7 @@ def fetch_hub_config(repo_id: str, revision: str | None, timeout: float) -> Mode
             revision,
             "hub",
             reason="hub-error",
-            message=f"the Hub sent a malformed answer for {where} ({type(exc).__name__})",
+            message=f"the Hub sent a malformed answer for {where} ({_malformed(exc)})",
         )
     if len(body) > limits.MAX_MODEL_CONFIG_BYTES:
         return ModelSource(
@@ -250,6 +268,13 @@ def fetch_hub_config(repo_id: str, revision: str | None, timeout: float) -> Mode
     return ModelSource(repo_id, revision, "hub", config, path, path.parent if path else None)
 
 
+def _malformed(exc: Exception) -> str:
+    """What was wrong with an answer http.client could not take, in words."""
+    if isinstance(exc, http.client.IncompleteRead):
+        return "the body was cut short"
+    return type(exc).__name__
+
+
 def _read_until(response: Any, deadline: float) -> bytes:
     """Read the body in pieces, giving up at `deadline`: a server that drips bytes cannot stall a run."""
     chunks: list[bytes] = []
@@ -262,7 +287,10 @@ def _read_until(response: Any, deadline: float) -> bytes:
             break
         chunks.append(chunk)
         size += len(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    if getattr(response, "length", None):  # the connection closed before Content-Length bytes came
+        raise http.client.IncompleteRead(body, response.length)
+    return body
 
 
 def _http_reason(exc: urllib.error.HTTPError) -> str:
@@ -336,7 +364,8 @@ def resolve_model(
     aliases: dict[str, tuple[str, Path]] | None = None,
     override: str | None = None,
     offline: bool = False,
-    timeout: float = limits.HUB_TIMEOUT_SECONDS,
+    timeout: float | None = None,
+    catalog: bool = True,
 ) -> ModelSource:
     """Resolve a model reference to its config.json, trying each source in turn."""
     origin = "config"
@@ -380,6 +409,9 @@ def resolve_model(
     cached = cached_config(ref, revision)
     if cached is not None:
         return _from_file(ref, revision, cached, "cache")
+    entry = catalog_lookup(ref) if catalog else None
+    if entry is not None:
+        return ModelSource(ref, revision, "catalog", config=entry.config, catalog=entry)
     if offline or hub_offline():
         why = "--offline" if offline else "HF_HUB_OFFLINE is set"
         return ModelSource(
@@ -388,4 +420,4 @@ def resolve_model(
             reason="offline",
             message=f"{ref} is not in the Hugging Face cache and {why}",
         )
-    return fetch_hub_config(ref, revision, timeout)
+    return fetch_hub_config(ref, revision, hub_timeout() if timeout is None else timeout)

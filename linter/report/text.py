@@ -52,6 +52,36 @@ def summary(
     return lines
 
 
+def _model_origin(model: dict) -> str:
+    """Where a file's base model came from, in words (for --verbose)."""
+    ref = model.get("ref") or "(none)"
+    if "unavailable" in model:
+        return f"{ref}: not used ({model['unavailable']})"
+    origin = model.get("origin")
+    if origin == "catalog":
+        entry = model["catalog"]
+        notes = [] if entry["matched_by"] == "id" else [f"as {entry['matched_by']} of {entry['id']}"]
+        if entry["unknown_fields"]:
+            notes.append(f"not known offline: {', '.join(entry['unknown_fields'])}")
+        where = "the built-in catalogue" + (f" ({'; '.join(notes)})" if notes else "")
+    elif origin == "hub":
+        where = "the Hub (config.json only)"
+    elif origin == "cache":
+        where = "the Hugging Face cache"
+    else:
+        where = model.get("config_path") or origin or "?"
+    return f"{ref} -> {model.get('model_class', '?')}, from {where}"
+
+
+def model_lines(result: RunResult) -> list[str]:
+    """--verbose: the base model of every file and where its config.json came from."""
+    described = [f for f in result.files if f.model]
+    if not described:
+        return []
+    width = max(len(f.path) for f in described)
+    return ["Models:", *(f"  {f.path:{width}}  {_model_origin(f.model)}" for f in described)]
+
+
 def render(
     result: RunResult,
     *,
@@ -59,6 +89,7 @@ def render(
     statistics: bool = False,
     color: bool = False,
     fixed: tuple[int, int] | None = None,
+    verbose: bool = False,
     **_: object,
 ) -> str:
     lines: list[str] = []
@@ -70,6 +101,8 @@ def render(
             lines.append(finding_line(d, color))
             if d.hint:
                 lines.append(f"    {click.style('hint:', fg='cyan') if color else 'hint:'} {d.hint}")
+    if verbose and not (quiet or statistics):
+        lines.extend(model_lines(result))
     sized = [f for f in result.files if f.adapter_size] if not (quiet or statistics) else []
     if sized:
         lines.append("Adapter sizes:")
@@ -77,6 +110,8 @@ def render(
         for f in sized:
             size = f.adapter_size
             approx = "" if size["exact"] else " (approximate)"
+            if size.get("estimate"):
+                approx += f" (estimate: {', '.join(size['unknown_fields'])} not known offline)"
             lines.append(
                 f"  {f.path:{width}}  {size['trainable']:>13,} trainable = "
                 f"{size['percent_of_base']:.4g}% of {size['base_parameters']:,}{approx}"
