@@ -182,3 +182,38 @@ def test_round_trip_and_default_location(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     if sys.platform.startswith("linux"):
         assert default_cache_dir() == tmp_path / "xdg" / "lora-lint"
+
+
+def test_a_read_only_cache_directory_degrades_to_no_caching_with_one_note() -> None:
+    """A cache directory without write permission (as `nobody` when the tests run as root)."""
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="lora-lint-ro-cache-"))
+    try:
+        base.chmod(0o755)
+        project = _project(base / "project")
+        write_json(
+            project / "second" / "adapter_config.json",
+            {"base_model_name_or_path": str(FIXTURE_MODELS / "gpt2"), "r": 8, "target_modules": ["c_attn"]},
+        )
+        cache = base / "cache"
+        cache.mkdir(mode=0o555)
+        cache.chmod(0o555)
+        env = {**os.environ, "LORA_LINT_CACHE_DIR": str(cache), "HOME": str(base), "HF_HOME": str(base / "hf")}
+        # root writes anywhere: drop to `nobody`, to whom the permission bits apply
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        proc = subprocess.run(
+            [*drop, sys.executable, "-m", "linter", "."],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+        )
+        assert proc.returncode == 1, proc.stderr
+        assert "LL301" in proc.stdout  # the run itself is unaffected
+        assert proc.stderr.count("caching is off") == 1, proc.stderr
+        assert list(cache.iterdir()) == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
