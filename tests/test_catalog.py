@@ -278,3 +278,16 @@ def test_verbose_text_output_says_where_each_model_came_from(tmp_path: Path) -> 
         "catalogue (as sibling of meta-llama/Llama-3.1-8B)",
     ]
     assert "Models:" not in run_cli("--no-cache", ".", cwd=tmp_path, env=_blocked_network(tmp_path)).stdout
+
+
+def test_inspect_says_when_its_sizes_are_estimates(tmp_path: Path) -> None:
+    env = _blocked_network(tmp_path)
+    gpt2 = run_cli("inspect", "gpt2", "--no-cache", cwd=tmp_path, env=env)
+    assert gpt2.code == 0, gpt2.stderr
+    assert (
+        "note: gpt2 comes from the built-in catalogue (openai-community/gpt2); n_inner, tie_word_embeddings "
+        "not known offline: transformers' defaults apply, so sizes are estimates"
+    ) in gpt2.stderr
+    llama = run_cli("inspect", "meta-llama/Llama-3.1-8B", "--no-cache", "--format", "json", cwd=tmp_path, env=env)
+    model = llama.json()["model"]
+    assert model["origin"] == "catalog" and model["catalog"]["unknown_fields"] == []

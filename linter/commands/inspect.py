@@ -162,5 +162,12 @@ def command(
     click.echo(render_text(result, model), nl=False)
     if outcome.task_type_problem:
         click.echo(f"note: {outcome.task_type_problem}; showing {outcome.inventory.model_class}", err=True)
+    catalog = outcome.source.catalog if outcome.source is not None else None
+    if catalog is not None:
+        unknown = catalog.unknown_fields
+        said = f"{model} comes from the built-in catalogue ({catalog.id})"
+        if unknown:
+            said += f"; {', '.join(unknown)} not known offline: transformers' defaults apply, so sizes are estimates"
+        click.echo(f"note: {said}", err=True)
     for note in provider.notes:
         click.echo(f"note: {note}", err=True)
