@@ -54,9 +54,12 @@ def _never(path: Path, explicit: bool) -> bool:
     return False
 
 
-def _walk(root: Path, excluded: Excluder) -> Iterator[Path]:
+def _walk(root: Path, excluded: Excluder, unlistable: Callable[[Path], None]) -> Iterator[Path]:
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except PermissionError:
+        unlistable(root)  # said, not skipped silently: its configs go unchecked
+        return
     except OSError:
         return
     for entry in entries:
@@ -64,7 +67,7 @@ def _walk(root: Path, excluded: Excluder) -> Iterator[Path]:
             path = Path(entry.path)
             if entry.is_dir(follow_symlinks=False):
                 if not _skip_dir(entry) and not excluded(path, False):
-                    yield from _walk(path, excluded)
+                    yield from _walk(path, excluded, unlistable)
             elif entry.is_file(follow_symlinks=True) and Path(entry.name).suffix.lower() in CONFIG_SUFFIXES:
                 if not excluded(path, False):
                     yield path
@@ -72,12 +75,14 @@ def _walk(root: Path, excluded: Excluder) -> Iterator[Path]:
             continue
 
 
-def discover(paths: list[Path], excluded: Excluder = _never) -> Iterator[Candidate]:
-    """Candidates in a stable order, each path once."""
+def discover(
+    paths: list[Path], excluded: Excluder = _never, unlistable: Callable[[Path], None] = lambda path: None
+) -> Iterator[Candidate]:
+    """Candidates in a stable order, each path once; `unlistable(dir)` for a directory that cannot be read."""
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found = ((p, False) for p in _walk(path, excluded))
+            found = ((p, False) for p in _walk(path, excluded, unlistable))
         elif excluded(path, True):
             continue
         else:

@@ -179,7 +179,12 @@ class Linter:
     def run(self, paths: list[Path], progress: Callable[[int, int, Path], None] | None = None) -> RunResult:
         """Lint every candidate under `paths`; `progress(done, total, path)` is called before each file."""
         result = RunResult()
-        candidates = discover(paths, self._excluded)
+
+        def unlistable(directory: Path) -> None:
+            shown = display_path(directory, self.cwd)
+            result.notes.append(f"cannot list {shown}: permission denied; the configs in it were not checked")
+
+        candidates = discover(paths, self._excluded, unlistable)
         if progress is not None:
             candidates = list(candidates)
         for index, candidate in enumerate(candidates):

@@ -198,6 +198,14 @@ def apply_overrides(settings: Settings, cli: Overrides) -> Settings:
     )
 
 
+def _is_file(path: Path) -> bool:
+    """`Path.is_file`, False for a directory that cannot be searched (Python 3.11 raises there)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 class SettingsResolver:
     """Settings per file: the closest `[tool.lora-lint]` above it, with the command line on top."""
 
@@ -229,7 +237,7 @@ class SettingsResolver:
         if directory not in self._by_dir:
             found = None
             candidate = directory / "pyproject.toml"
-            if candidate.is_file():
+            if _is_file(candidate):
                 try:
                     if _read_table(candidate) is not None:
                         found = candidate

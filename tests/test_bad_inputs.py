@@ -13,6 +13,7 @@ A file that is not a LoRA config by its name or its content (a scalar, comments 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -257,3 +258,33 @@ def test_a_directory_symlink_loop_is_not_followed(generated: dict[str, Path]) ->
     paths = [f["path"] for f in result.json()["files"]]
     assert not [p for p in paths if p.startswith("loop_dir")], paths  # never walked into
     assert len(paths) == len(set(paths))
+
+
+def test_a_directory_that_cannot_be_listed_is_said_not_skipped_silently() -> None:
+    base = Path(tempfile.mkdtemp(prefix="lora-lint-closed-"))
+    try:
+        base.chmod(0o755)
+        (base / "open").mkdir()
+        (base / "open" / "adapter_config.json").write_text('{"r": 8, "lora_alhpa": 16}\n')
+        closed = base / "closed"
+        closed.mkdir()
+        (closed / "adapter_config.json").write_text('{"r": 8, "lora_alhpa": 16}\n')
+        closed.chmod(0)
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        env = {**os.environ, "HOME": str(base), "HF_HOME": str(base / "hf"), "LORA_LINT_CACHE_DIR": str(base / "c")}
+        proc = subprocess.run(
+            [*drop, sys.executable, "-m", "linter", "--format", "json", "--no-cache", "."],
+            cwd=base,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=MAX_SECONDS,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.returncode == 0, proc.stderr  # a warning (LL102) in the open directory
+        report = json.loads(proc.stdout)
+        assert [f["path"] for f in report["files"]] == ["open/adapter_config.json"]
+        assert report["notes"] == ["cannot list closed: permission denied; the configs in it were not checked"]
+    finally:
+        (base / "closed").chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
