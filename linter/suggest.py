@@ -392,6 +392,9 @@ def suggest(request: Request, provider: ModelProvider, cwd: Path | None = None) 
             f"trainable parameters: {size.trainable:,} = {size.percent_of_base:.4g}% of the base model's "
             f"{size.base_parameters:,} (as PEFT's get_nb_trainable_parameters() counts them)"
         )
+        catalog = outcome.source.catalog if outcome.source is not None else None
+        if catalog is not None and catalog.unknown_fields:
+            count += f"; an estimate: {', '.join(catalog.unknown_fields)} not known offline"
     text = render(keys, _header(request, inv, selection, plan_, count), request.fmt, request.dialect)
     notes = list(plan_.notes)
     if request.fmt == "json" and count:

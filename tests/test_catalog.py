@@ -291,3 +291,13 @@ def test_inspect_says_when_its_sizes_are_estimates(tmp_path: Path) -> None:
     llama = run_cli("inspect", "meta-llama/Llama-3.1-8B", "--no-cache", "--format", "json", cwd=tmp_path, env=env)
     model = llama.json()["model"]
     assert model["origin"] == "catalog" and model["catalog"]["unknown_fields"] == []
+
+
+def test_suggest_marks_its_count_an_estimate_when_the_catalogue_lacks_a_field(tmp_path: Path) -> None:
+    env = _blocked_network(tmp_path)
+    gpt2 = run_cli("suggest", "gpt2", "--preset", "attention", "--no-cache", cwd=tmp_path, env=env)
+    assert gpt2.code == 0, gpt2.stderr
+    assert "an estimate: n_inner, tie_word_embeddings not known offline" in gpt2.stdout
+    qwen = run_cli("suggest", "Qwen/Qwen2.5-7B", "--preset", "attention", "--no-cache", cwd=tmp_path, env=env)
+    assert qwen.code == 0, qwen.stderr
+    assert "trainable parameters:" in qwen.stdout and "estimate" not in qwen.stdout
