@@ -41,6 +41,28 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     return Completed(proc.returncode, proc.stdout, proc.stderr)
 
 
+def as_nobody() -> list[str]:
+    """A command prefix that runs the command as `nobody` when the tests run as root, else nothing.
+
+    Root reads and writes any file, so tests of permission bits need another user. setpriv, not
+    Popen(user=): the interpreter may live under a home only its owner may enter, which setpriv's
+    exec reaches and a plain setuid child does not.
+    """
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def closed_endpoint() -> str:
+    """An http://127.0.0.1 URL on a port nothing listens on: a request there is refused at once."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
 def write_json(path: Path, data: Any) -> Path:
     """Write `data` with one list entry per line, so each entry has its own line number."""
     path.parent.mkdir(parents=True, exist_ok=True)

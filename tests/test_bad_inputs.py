@@ -27,7 +27,7 @@ import pytest
 
 from linter import limits
 from tests.bad_inputs.generate import generate
-from tests.support import ROOT, run_cli_measured
+from tests.support import ROOT, as_nobody, run_cli_measured
 
 BAD = ROOT / "tests" / "bad_inputs"
 MAX_SECONDS = 60  # a run takes well under 3 s here; this is a hang detector with room for a busy CI
@@ -167,19 +167,20 @@ GENERATED: dict[str, tuple[str, str, str] | None] = {
 UNREADABLE = ("unreadable_adapter_config.json", "unreadable.yaml")
 
 
-def check_run(path: Path, expected: tuple[str, str, str] | str | None, *, cwd: Path, user: int | None = None) -> None:
-    """Lint `path` alone with the real CLI and hold the run to the expectation and the bounds."""
+def check_run(
+    path: Path, expected: tuple[str, str, str] | str | None, *, cwd: Path, drop: list[str] | None = None
+) -> None:
+    """Lint `path` alone with the real CLI and hold the run to the expectation and the bounds.
+
+    `drop` is a command prefix that runs the CLI as another user (`as_nobody()`)."""
     args = ("--format", "concise", "--no-cache", str(path))
-    if user is None:
+    if not drop:
         result = run_cli_measured(*args, cwd=cwd, timeout=MAX_SECONDS)
         assert not result.timed_out, f"{path.name}: still running after {MAX_SECONDS}s"
         assert result.max_rss_mb < MAX_RSS_MB, f"{path.name}: peak memory {result.max_rss_mb:.0f} MB"
         code, stdout, stderr = result.code, result.stdout, result.stderr
     else:  # as another user (root reads every file, so "unreadable" needs someone else)
         env = {**os.environ, "HOME": str(cwd), "HF_HOME": str(cwd / "hf"), "LORA_LINT_CACHE_DIR": str(cwd / "c")}
-        # setpriv, not Popen(user=): the interpreter may live under a home only its owner may enter,
-        # which setpriv's exec reaches and a plain setuid child does not
-        drop = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
         proc = subprocess.run(
             [*drop, sys.executable, "-m", "linter", *args],
             cwd=cwd,
@@ -247,8 +248,7 @@ def test_generated_bad_input(generated: dict[str, Path], name: str) -> None:
 def test_unreadable_file(generated: dict[str, Path], name: str) -> None:
     path = generated[name]
     # root reads any file: run as `nobody` then, to whom the permission bits apply
-    user = 65534 if os.geteuid() == 0 else None
-    check_run(path, ("LL001", "1:1", "cannot read: permission denied"), cwd=path.parent.parent, user=user)
+    check_run(path, ("LL001", "1:1", "cannot read: permission denied"), cwd=path.parent.parent, drop=as_nobody())
 
 
 def test_a_directory_symlink_loop_is_not_followed(generated: dict[str, Path]) -> None:
@@ -270,7 +270,7 @@ def test_a_directory_that_cannot_be_listed_is_said_not_skipped_silently() -> Non
         closed.mkdir()
         (closed / "adapter_config.json").write_text('{"r": 8, "lora_alhpa": 16}\n')
         closed.chmod(0)
-        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        drop = as_nobody()
         env = {**os.environ, "HOME": str(base), "HF_HOME": str(base / "hf"), "LORA_LINT_CACHE_DIR": str(base / "c")}
         proc = subprocess.run(
             [*drop, sys.executable, "-m", "linter", "--format", "json", "--no-cache", "."],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from linter.models.cache import InventoryCache, cache_key, default_cache_dir
 from linter.models.meta import build_inventory
-from tests.support import FIXTURE_MODELS, load_model_config, run_cli, write_json
+from tests.support import FIXTURE_MODELS, as_nobody, load_model_config, run_cli, write_json
 
 PROBE = """
 import sys
@@ -201,9 +201,8 @@ def test_a_read_only_cache_directory_degrades_to_no_caching_with_one_note() -> N
         cache.chmod(0o555)
         env = {**os.environ, "LORA_LINT_CACHE_DIR": str(cache), "HOME": str(base), "HF_HOME": str(base / "hf")}
         # root writes anywhere: drop to `nobody`, to whom the permission bits apply
-        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
         proc = subprocess.run(
-            [*drop, sys.executable, "-m", "linter", "."],
+            [*as_nobody(), sys.executable, "-m", "linter", "."],
             cwd=project,
             env=env,
             capture_output=True,

@@ -10,12 +10,11 @@ output (text, JSON, SARIF) and in no file the run writes (the HF cache, lora-lin
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
-from tests.support import run_cli
+from tests.support import closed_endpoint, run_cli
 from tests.test_resolve import (
     CLI_TIMEOUT,
     COMMIT_MAIN,
@@ -120,10 +119,7 @@ def test_every_hub_fault_is_one_warning_and_the_run_goes_on(tmp_path: Path, hub:
 def test_connection_refused_is_one_warning_per_file(
     tmp_path: Path, hub: HubStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_ENDPOINT", closed_endpoint())
     first = adapter(tmp_path / "a", "org/one")
     second = adapter(tmp_path / "b", "org/two")
     result = run_cli(".", "--format", "json", cwd=tmp_path, timeout=CLI_TIMEOUT)

@@ -25,7 +25,7 @@ import pytest
 
 from linter.models.resolve import cached_config, fetch_hub_config, resolve_model
 from linter.settings import load_settings
-from tests.support import FIXTURE_MODELS, Completed, run_cli, write_json
+from tests.support import FIXTURE_MODELS, Completed, closed_endpoint, run_cli, write_json
 
 TOKEN = "hf_LoraLintTestSecret0123456789abcdefXYZ"
 COMMIT_MAIN = "0123456789abcdef0123456789abcdef01234567"
@@ -615,10 +615,7 @@ def test_hub_timeout_is_quick(tmp_path: Path, hub: HubStub) -> None:
 
 
 def test_hub_unreachable(tmp_path: Path, hub: HubStub, monkeypatch: pytest.MonkeyPatch) -> None:
-    with socket.socket() as sock:  # a port nothing listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_ENDPOINT", closed_endpoint())
     source = fetch_hub_config("org/x", None, timeout=2)
     assert not source.ok and source.reason == "unreachable"
     assert TOKEN not in source.message

@@ -14,17 +14,11 @@ import click
 from linter.commands.common import table
 
 
-def _layers(config: dict) -> int | None:
-    for key in ("num_hidden_layers", "n_layer", "num_layers"):
-        if isinstance(config.get(key), int):
-            return config[key]
-    return None
-
-
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def command(fmt: str) -> None:
     """List the catalogue: the base models checked offline, with their type, layers and size."""
+    from linter.inspection import config_facts
     from linter.models.catalog import catalog
 
     data = catalog()
@@ -35,7 +29,7 @@ def command(fmt: str) -> None:
             {
                 "id": model_id,
                 "model_type": config.get("model_type"),
-                "layers": _layers(config),
+                "layers": config_facts(config).get("num_hidden_layers"),
                 "parameters": facts["parameters"],
                 "confidence": facts["confidence"],
                 "unknown_fields": facts["unknown_fields"],

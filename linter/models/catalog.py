@@ -32,7 +32,6 @@ class CatalogEntry:
     unknown_fields: list[str] = field(default_factory=list)
     confidence: str = ""
     sources: list[str] = field(default_factory=list)
-    parameters: int = 0
     #: how the reference matched: "id", "alias" or "sibling"
     matched_by: str = "id"
 
@@ -87,11 +86,5 @@ def lookup(ref: str) -> CatalogEntry | None:
         unknown_fields=list(facts["unknown_fields"]),
         confidence=facts["confidence"],
         sources=list(facts["sources"]),
-        parameters=facts["parameters"],
         matched_by=how,
     )
-
-
-def entries() -> list[tuple[str, dict[str, Any]]]:
-    """Every catalogue model, in the catalogue's order."""
-    return list(catalog()["models"].items())

@@ -50,7 +50,7 @@ def siblings(model_id: str) -> list[str]:
     return [model_id + suffix for suffix in SIBLING_SUFFIXES]
 
 
-def _parameters(config: dict[str, Any]) -> int:
+def parameter_count(config: dict[str, Any]) -> int:
     """Every parameter of the model the facts describe, built on the meta device (tied ones once)."""
     from linter.models.meta import build_inventory, choose_auto_class
 
@@ -68,7 +68,7 @@ def entry(model_id: str, source: dict[str, Any]) -> dict[str, Any]:
         "notes": source.get("notes", []),
         "aliases": LEGACY_IDS.get(model_id, []),
         "siblings": siblings(model_id),
-        "parameters": _parameters(config),
+        "parameters": parameter_count(config),
     }
 
 
